@@ -1,0 +1,14 @@
+# The Pressroom worker image. The worker runs the TypeScript sources through tsx, the same way
+# `npx pressroom` does, so the image and a checkout run identical code.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY bin ./bin
+COPY src ./src
+COPY tsconfig.json ./
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s CMD node -e "fetch('http://127.0.0.1:8080/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["node", "bin/pressroom.mjs", "worker"]

@@ -1,0 +1,46 @@
+// Records histories of finished workflows for the replay tests (test/replay). Run it when a
+// workflow changes ON PURPOSE in a way that old histories cannot replay, after adding a patch():
+//   npx tsx scripts/record-histories.ts
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectClient, runProbe, startImport } from '../src/client.js';
+import { loadConfig } from '../src/config.js';
+import { synthesizeDocuments } from '../src/domain/article/index.js';
+import { resolveTemporalBinary } from '../src/temporal/binaries.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { startWorker } from '../src/worker.js';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const out = join(import.meta.dirname, '..', 'test', 'replay', 'histories');
+const dir = mkdtempSync(join(tmpdir(), 'pressroom-record-'));
+const server = await startDevServer({ headless: true });
+try {
+  const corpus = join(dir, 'corpus');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(corpus);
+  for (const doc of synthesizeDocuments(3, 30, { badRatio: 0.2 })) writeFileSync(join(corpus, doc.fileName), doc.content);
+
+  const config = { ...loadConfig({ TEMPORAL_ADDRESS: server.address, PRESSROOM_DATA_DIR: join(dir, 'data') }), http: { host: '127.0.0.1', port: 0 } };
+  const worker = await startWorker(config, { http: false });
+  const client = await connectClient(config);
+  const { handle } = await startImport(client, { paths: [corpus], batchSize: 5, concurrency: 2 });
+  await handle.result();
+  await runProbe(client, { key: 'replay', value: 'v' });
+  await client.close();
+  await worker.shutdown();
+
+  const show = (workflowId: string, file: string) => {
+    const json = execFileSync(resolveTemporalBinary('cli'), ['workflow', 'show', '--address', server.address, '-w', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(join(out, file), json);
+    console.log(`wrote ${join(out, file)}`);
+  };
+  show(handle.workflowId, 'import-workflow.json');
+  show('probe-replay', 'probe-workflow.json');
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

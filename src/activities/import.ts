@@ -1,0 +1,83 @@
+import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/article/index.js';
+import { ErrorType } from '../domain/errors.js';
+import type { ImportCounts, ImportReport } from '../domain/import/index.js';
+import type { ReviewPolicy } from '../domain/review.js';
+import { commitBatch, isUniqueViolation, prepareItem, type PreparedDocument } from '../ingest/batch.js';
+import type { Store } from '../store/index.js';
+import { SourceNotFoundError, sourceFiles } from '../sources/documents.js';
+import { toApplicationFailure } from './failures.js';
+
+export type ImportActivityDeps = { store: Store; reviewPolicy: ReviewPolicy; maxDocumentBytes?: number };
+
+export type ListSourceInput = { importRunId: string; workflowId: string; paths: string[]; dryRun: boolean };
+export type BatchInput = { importRunId: string; from: number; to: number; dryRun: boolean };
+
+/** What a batch heartbeats: how far reading got, or that it committed (a retry then only reports). */
+export type BatchHeartbeat = { phase: 'reading'; read: number } | { phase: 'committed'; counts: ImportCounts };
+
+export function createImportActivities(deps: ImportActivityDeps) {
+  const { store } = deps;
+  const maxBytes = deps.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+
+  return {
+    /** Lists the source into the database (a 100k-file manifest does not fit in a payload). */
+    async listSource(input: ListSourceInput): Promise<{ total: number }> {
+      const ctx = Context.current();
+      try {
+        await store.imports.startRun({ runId: input.importRunId, workflowId: input.workflowId, source: { paths: input.paths }, dryRun: input.dryRun });
+        const total = await store.imports.writeManifest(input.importRunId, sourceFiles(input.paths), (written) => ctx.heartbeat({ listed: written }));
+        log.info('source listed', { importRunId: input.importRunId, total });
+        return { total };
+      } catch (error) {
+        if (error instanceof SourceNotFoundError) throw ApplicationFailure.nonRetryable(error.message, ErrorType.SourceNotFound);
+        throw toApplicationFailure(error, `listing source ${input.paths.join(', ')}`);
+      }
+    },
+
+    /**
+     * Reads, parses, validates and sanitizes the manifest items [from, to), then upserts the accepted
+     * documents and quarantines the rejected ones in ONE transaction: a killed batch leaves nothing.
+     */
+    async importBatch(input: BatchInput): Promise<ImportCounts> {
+      const ctx = Context.current();
+      const resumed = ctx.info.heartbeatDetails as BatchHeartbeat | undefined;
+      if (resumed?.phase === 'committed') return resumed.counts;
+      try {
+        const already = await store.imports.committedBatch(input.importRunId, input.from);
+        if (already) return already;
+
+        const items = await store.imports.items(input.importRunId, input.from, input.to);
+        const prepared: PreparedDocument[] = [];
+        for (const item of items) {
+          prepared.push(...(await prepareItem(item, maxBytes)));
+          ctx.heartbeat({ phase: 'reading', read: prepared.length } satisfies BatchHeartbeat);
+          // Cancellation arrives through heartbeats; before the commit there is nothing to undo.
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`batch ${input.from}-${input.to} cancelled before commit`);
+        }
+
+        const counts = await commitBatch(store.db, { runId: input.importRunId, from: input.from, to: input.to, files: items.length, prepared, policy: deps.reviewPolicy, dryRun: input.dryRun });
+        ctx.heartbeat({ phase: 'committed', counts } satisfies BatchHeartbeat);
+        return counts;
+      } catch (error) {
+        if (error instanceof CancelledFailure) throw error;
+        // An earlier attempt that timed out but still ran may have committed first: report its counts.
+        if (isUniqueViolation(error)) {
+          const committed = await store.imports.committedBatch(input.importRunId, input.from).catch(() => undefined);
+          if (committed) return committed;
+        }
+        throw toApplicationFailure(error, `importing batch ${input.from}-${input.to} of run ${input.importRunId}`);
+      }
+    },
+
+    async finishImport(report: ImportReport): Promise<void> {
+      try {
+        await store.imports.finishRun(report);
+      } catch (error) {
+        throw toApplicationFailure(error, `recording the report of import ${report.importRunId}`);
+      }
+    },
+  };
+}
+
+export type ImportActivities = ReturnType<typeof createImportActivities>;

@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './domain/names.js';
+import { ReviewPolicy } from './domain/review.js';
+
+// The one environment schema. worker.ts and the CLI call loadConfig() once at start-up; nothing
+// reads process.env at import time, so tests can build configs of their own.
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+
+export const Env = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port, for example 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  TEMPORAL_TLS: z.preprocess(emptyAsUndefined, flag.optional()),
+  TEMPORAL_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TEMPORAL_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TEMPORAL_TLS_CA: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TEMPORAL_TLS_SERVER_NAME: z.preprocess(emptyAsUndefined, z.string().optional()),
+  TEMPORAL_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  PRESSROOM_DATA_DIR: z.string().min(1).default('.pressroom'),
+  PRESSROOM_HTTP_PORT: port.default(8080),
+  PRESSROOM_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  PRESSROOM_API_URL: z.preprocess(emptyAsUndefined, z.url('expected the worker\'s HTTP API base URL, for example http://127.0.0.1:8080').optional()),
+  REVIEW_POLICY: ReviewPolicy.default('flagged'),
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Config = {
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { serverName?: string; cert?: string; key?: string; ca?: string } | undefined;
+    apiKey?: string | undefined;
+  };
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  dataDir: string;
+  http: { host: string; port: number };
+  /** Where the CLI finds the worker's HTTP API. */
+  apiUrl: string;
+  reviewPolicy: ReviewPolicy;
+  import: { batchSize: number; concurrency: number };
+  shutdownGraceMs: number;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once. A bad value is reported by name with the form that was expected. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const got = env[name];
+      return `  ${name}=${got === undefined ? '(unset)' : JSON.stringify(got)}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration (not retryable: fix the environment and restart):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (paths to a PEM client certificate and its key)',
+    );
+  }
+  const tlsWanted = e.TEMPORAL_TLS ?? (e.TEMPORAL_TLS_CERT !== undefined || e.TEMPORAL_API_KEY !== undefined);
+  const dataDir = resolve(e.PRESSROOM_DATA_DIR);
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TASK_QUEUE,
+      tls: tlsWanted
+        ? { serverName: e.TEMPORAL_TLS_SERVER_NAME, cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA }
+        : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+    },
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: resolve(dataDir, 'db') },
+    dataDir,
+    http: { host: e.PRESSROOM_HTTP_HOST, port: e.PRESSROOM_HTTP_PORT },
+    apiUrl: (e.PRESSROOM_API_URL ?? `http://${e.PRESSROOM_HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : e.PRESSROOM_HTTP_HOST}:${e.PRESSROOM_HTTP_PORT}`).replace(/\/$/, ''),
+    reviewPolicy: e.REVIEW_POLICY,
+    import: { batchSize: e.IMPORT_BATCH_SIZE, concurrency: e.IMPORT_CONCURRENCY },
+    shutdownGraceMs: e.PRESSROOM_SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,162 @@
+import type { FieldError } from '../domain/article/index.js';
+import type { ImportCounts, ImportReport, Outcome } from '../domain/import/index.js';
+import type { Queryable } from './db.js';
+
+export type ResultRow = { seq: number; line: number; path: string; sourceId: string | null; outcome: Outcome; changedFields: string[] | null; errors: FieldError[] | null };
+
+export type Quarantine = { path: string; line: number; sourceId: string | null; sha256: string; size: number; raw: Uint8Array | null; errors: FieldError[] };
+
+export type RejectionRow = {
+  id: number;
+  path: string;
+  line: number;
+  sourceId: string | null;
+  sha256: string;
+  size: number;
+  errors: FieldError[];
+  firstRunId: string;
+  lastRunId: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  resolvedByRun: string | null;
+  hasRaw: boolean;
+};
+
+/** Manifest rows go in chunks so 100k paths never become one giant statement. */
+const MANIFEST_CHUNK = 2_000;
+
+export function createImportRepo(db: Queryable) {
+  return {
+    async startRun(run: { runId: string; workflowId: string; source: unknown; dryRun: boolean }): Promise<void> {
+      await db.query(
+        `INSERT INTO import_runs (run_id, workflow_id, source, dry_run, status) VALUES ($1, $2, $3, $4, 'running')
+         ON CONFLICT (run_id) DO NOTHING`,
+        [run.runId, run.workflowId, JSON.stringify(run.source), run.dryRun],
+      );
+    },
+
+    /** Writes the manifest once; a retried listing finds it and returns its size. */
+    async writeManifest(runId: string, paths: AsyncIterable<string>, onChunk?: (written: number) => void): Promise<number> {
+      const [existing] = await db.query<{ total: number | null }>('SELECT total FROM import_runs WHERE run_id = $1', [runId]);
+      if (existing?.total != null) return existing.total;
+      let seq = 0;
+      let chunk: string[] = [];
+      const flush = async () => {
+        if (chunk.length === 0) return;
+        const seqs = chunk.map((_, i) => seq - chunk.length + i);
+        await db.query(
+          `INSERT INTO import_items (run_id, seq, path) SELECT $1, s, p FROM unnest($2::int[], $3::text[]) AS t(s, p)
+           ON CONFLICT (run_id, seq) DO NOTHING`,
+          [runId, seqs, chunk],
+        );
+        chunk = [];
+        onChunk?.(seq);
+      };
+      for await (const path of paths) {
+        chunk.push(path);
+        seq++;
+        if (chunk.length >= MANIFEST_CHUNK) await flush();
+      }
+      await flush();
+      await db.query('UPDATE import_runs SET total = $2 WHERE run_id = $1', [runId, seq]);
+      return seq;
+    },
+
+    async items(runId: string, from: number, to: number): Promise<Array<{ seq: number; path: string }>> {
+      return db.query('SELECT seq, path FROM import_items WHERE run_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq', [runId, from, to]);
+    },
+
+    async committedBatch(runId: string, from: number): Promise<ImportCounts | undefined> {
+      const [row] = await db.query<{ counts: ImportCounts }>('SELECT counts FROM import_batches WHERE run_id = $1 AND from_seq = $2', [runId, from]);
+      return row?.counts;
+    },
+
+    async recordBatch(runId: string, from: number, to: number, counts: ImportCounts, results: ResultRow[]): Promise<void> {
+      if (results.length > 0) {
+        await db.query(
+          `INSERT INTO import_results (run_id, seq, line, path, source_id, outcome, changed_fields, errors)
+           SELECT $1, seq, line, path, source_id, outcome, changed_fields::jsonb, errors::jsonb
+             FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(seq, line, path, source_id, outcome, changed_fields, errors)`,
+          [
+            runId,
+            results.map((r) => r.seq),
+            results.map((r) => r.line),
+            results.map((r) => r.path),
+            results.map((r) => r.sourceId),
+            results.map((r) => r.outcome),
+            results.map((r) => (r.changedFields ? JSON.stringify(r.changedFields) : null)),
+            results.map((r) => (r.errors ? JSON.stringify(r.errors) : null)),
+          ],
+        );
+      }
+      await db.query('INSERT INTO import_batches (run_id, from_seq, to_seq, counts) VALUES ($1, $2, $3, $4)', [runId, from, to, JSON.stringify(counts)]);
+    },
+
+    async finishRun(report: ImportReport): Promise<void> {
+      await db.query(`UPDATE import_runs SET status = $2, report = $3, finished_at = now() WHERE run_id = $1`, [report.importRunId, report.status, JSON.stringify(report)]);
+    },
+
+    async getRun(idOrWorkflowId: string): Promise<{ runId: string; workflowId: string; status: string; dryRun: boolean; total: number | null; report: ImportReport | null; startedAt: string; finishedAt: string | null } | undefined> {
+      const [row] = await db.query<{ runId: string; workflowId: string; status: string; dryRun: boolean; total: number | null; report: ImportReport | null; startedAt: string; finishedAt: string | null }>(
+        `SELECT run_id AS "runId", workflow_id AS "workflowId", status, dry_run AS "dryRun", total, report, started_at AS "startedAt", finished_at AS "finishedAt"
+           FROM import_runs WHERE run_id = $1 OR workflow_id = $1 ORDER BY started_at DESC LIMIT 1`,
+        [idOrWorkflowId],
+      );
+      return row;
+    },
+
+    async listRuns(limit: number) {
+      return db.query(
+        `SELECT run_id AS "runId", workflow_id AS "workflowId", status, dry_run AS "dryRun", total, report, started_at AS "startedAt", finished_at AS "finishedAt"
+           FROM import_runs ORDER BY started_at DESC LIMIT $1`,
+        [limit],
+      );
+    },
+
+    async results(runId: string, options: { limit: number; offset: number; outcome?: Outcome }): Promise<ResultRow[]> {
+      return db.query<ResultRow>(
+        `SELECT seq, line, path, source_id AS "sourceId", outcome, changed_fields AS "changedFields", errors
+           FROM import_results WHERE run_id = $1 ${options.outcome ? 'AND outcome = $4' : ''} ORDER BY seq, line LIMIT $2 OFFSET $3`,
+        [runId, options.limit, options.offset, ...(options.outcome ? [options.outcome] : [])],
+      );
+    },
+
+    /** Quarantines a rejected document; the same bytes at the same place stay one open entry. */
+    async quarantine(runId: string, q: Quarantine): Promise<void> {
+      await db.query(
+        `INSERT INTO rejections (path, line, source_id, sha256, size, raw, errors, first_run_id, last_run_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         ON CONFLICT (path, line, sha256) WHERE resolved_at IS NULL
+         DO UPDATE SET last_run_id = EXCLUDED.last_run_id, last_seen_at = now(), errors = EXCLUDED.errors`,
+        [q.path, q.line, q.sourceId, q.sha256, q.size, q.raw, JSON.stringify(q.errors), runId],
+      );
+    },
+
+    /** A document accepted at a place, or under an id, that had open rejections resolves them. */
+    async resolve(runId: string, at: { path: string; line: number; sourceId: string }): Promise<number> {
+      const rows = await db.query(
+        `UPDATE rejections SET resolved_at = now(), resolved_by_run = $4
+          WHERE resolved_at IS NULL AND ((path = $1 AND line = $2) OR source_id = $3) RETURNING id`,
+        [at.path, at.line, at.sourceId, runId],
+      );
+      return rows.length;
+    },
+
+    async rejections(options: { includeResolved: boolean; limit: number; offset: number }): Promise<{ total: number; rejections: RejectionRow[] }> {
+      const where = options.includeResolved ? '' : 'WHERE resolved_at IS NULL';
+      const rejections = await db.query<RejectionRow>(
+        `SELECT id, path, line, source_id AS "sourceId", sha256, size, errors, first_run_id AS "firstRunId", last_run_id AS "lastRunId",
+                last_seen_at AS "lastSeenAt", resolved_at AS "resolvedAt", resolved_by_run AS "resolvedByRun", raw IS NOT NULL AS "hasRaw"
+           FROM rejections ${where} ORDER BY path, line, id LIMIT $1 OFFSET $2`,
+        [options.limit, options.offset],
+      );
+      const [count] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM rejections ${where}`);
+      return { total: count?.n ?? 0, rejections };
+    },
+
+    async rejectionRaw(id: number): Promise<Uint8Array | null | undefined> {
+      const [row] = await db.query<{ raw: Uint8Array | null }>('SELECT raw FROM rejections WHERE id = $1', [id]);
+      return row ? row.raw : undefined;
+    },
+  };
+}

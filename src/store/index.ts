@@ -1,0 +1,40 @@
+import type { Db, Queryable } from './db.js';
+import { migrate } from './migrations.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+import { createArticleRepo } from './articles.js';
+import { createImportRepo } from './imports.js';
+import { createProbeRepo } from './probes.js';
+
+export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+
+export type Store = {
+  db: Db;
+  probes: ReturnType<typeof createProbeRepo>;
+  articles: ReturnType<typeof createArticleRepo>;
+  imports: ReturnType<typeof createImportRepo>;
+  close(): Promise<void>;
+};
+
+export async function openDb(config: DatabaseConfig): Promise<Db> {
+  return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
+}
+
+/** Opens the database, applies pending migrations and builds the table-group repositories. */
+export async function openStore(config: DatabaseConfig): Promise<Store> {
+  const db = await openDb(config);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return { db, ...repositories(db), close: () => db.close() };
+}
+
+/** The table-group repositories over a connection or a transaction. */
+export function repositories(q: Queryable) {
+  return { probes: createProbeRepo(q), articles: createArticleRepo(q), imports: createImportRepo(q) };
+}
+
+export type { Db, Queryable } from './db.js';

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import type { Db, Queryable, Row } from './db.js';
+
+const INT8_OID = 20;
+
+export type PostgresOptions = { max?: number; connectionTimeoutMillis?: number };
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection (server restart, proxy cut) must not crash the worker;
+  // the next query gets a fresh connection or a transient error that Temporal retries.
+  pool.on('error', () => undefined);
+  const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
+    async exec(sql: string) {
+      await q.query(sql);
+    },
+    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []) {
+      const result = await q.query<T>(sql, [...params]);
+      return result.rows;
+    },
+  });
+  await pool.query('SELECT 1');
+  return {
+    kind: 'postgres',
+    ...wrap(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createImportActivities, type BatchHeartbeat } from '../../src/activities/import.js';
+import { ZERO_COUNTS } from '../../src/domain/import/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { writeCorpus, type Corpus } from '../helpers/corpus.js';
+
+describe('import activities (MockActivityEnvironment, real PGlite store)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pressroom-act-'));
+  let store: Store;
+  let corpus: Corpus;
+  beforeAll(async () => {
+    store = await openStore({ kind: 'pglite', dataDir: join(root, 'db') });
+    corpus = writeCorpus(join(root, 'corpus'), { seed: 61, count: 20, badRatio: 0.2 });
+  });
+  afterAll(async () => {
+    await store?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('lists the source once; a retried listing reuses the manifest', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    const env = new MockActivityEnvironment();
+    const input = { importRunId: 'run-list', workflowId: 'wf', paths: [corpus.dir], dryRun: false };
+    expect(await env.run(activities.listSource, input)).toEqual({ total: 20 });
+    expect(await env.run(activities.listSource, input)).toEqual({ total: 20 });
+    const [n] = await store.db.query<{ n: number }>("SELECT count(*) AS n FROM import_items WHERE run_id = 'run-list'");
+    expect(n?.n).toBe(20);
+  });
+
+  it('a missing source is a non-retryable SourceNotFound', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    const error = await new MockActivityEnvironment()
+      .run(activities.listSource, { importRunId: 'run-missing', workflowId: 'wf', paths: [join(root, 'nope')], dryRun: false })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: 'SourceNotFound', nonRetryable: true });
+    expect((error as Error).message).toContain(join(root, 'nope'));
+  });
+
+  it('commits a batch once, heartbeats "committed", and a retry only reports the committed counts', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    await new MockActivityEnvironment().run(activities.listSource, { importRunId: 'run-b', workflowId: 'wf', paths: [corpus.dir], dryRun: false });
+    const heartbeats: BatchHeartbeat[] = [];
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', (d: BatchHeartbeat) => heartbeats.push(d));
+    const batch = { importRunId: 'run-b', from: 0, to: 10, dryRun: false };
+    const counts = await env.run(activities.importBatch, batch);
+    const bad = corpus.docs.slice(0, 10).filter((d) => d.expectBad !== null).length;
+    expect(counts).toEqual({ ...ZERO_COUNTS, files: 10, documents: 10, created: 10 - bad, rejected: bad });
+    expect(heartbeats.at(-1)).toEqual({ phase: 'committed', counts });
+    expect(heartbeats.filter((h) => h.phase === 'reading')).toHaveLength(10);
+
+    // A retry (the activity's completion was lost): the marker row answers, nothing is written twice.
+    expect(await new MockActivityEnvironment().run(activities.importBatch, batch)).toEqual(counts);
+    const [results] = await store.db.query<{ n: number }>("SELECT count(*) AS n FROM import_results WHERE run_id = 'run-b'");
+    expect(results?.n).toBe(10);
+  });
+
+  it('resumes from heartbeat details: a batch whose heartbeat says committed touches nothing', async () => {
+    const untouchable = new Proxy({} as Store, {
+      get() {
+        throw new Error('the store must not be used');
+      },
+    });
+    const activities = createImportActivities({ store: untouchable, reviewPolicy: 'none' });
+    const counts = { ...ZERO_COUNTS, files: 3, documents: 3, unchanged: 3 };
+    const env = new MockActivityEnvironment({ heartbeatDetails: { phase: 'committed', counts } satisfies BatchHeartbeat });
+    expect(await env.run(activities.importBatch, { importRunId: 'x', from: 0, to: 3, dryRun: false })).toEqual(counts);
+  });
+
+  it('a cancelled batch stops before its commit and leaves nothing written', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    await new MockActivityEnvironment().run(activities.listSource, { importRunId: 'run-c', workflowId: 'wf', paths: [corpus.dir], dryRun: false });
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', () => env.cancel());
+    const error = await env.run(activities.importBatch, { importRunId: 'run-c', from: 0, to: 10, dryRun: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledFailure);
+    const [batches] = await store.db.query<{ n: number }>("SELECT count(*) AS n FROM import_batches WHERE run_id = 'run-c'");
+    expect(batches?.n).toBe(0);
+  });
+
+  it('a database outage is a retryable DatabaseUnavailable, not a bad document', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const broken = { ...store, imports: { ...store.imports, committedBatch: () => Promise.reject(refused) } } as Store;
+    const activities = createImportActivities({ store: broken, reviewPolicy: 'none' });
+    const error = await new MockActivityEnvironment().run(activities.importBatch, { importRunId: 'run-b', from: 10, to: 20, dryRun: false }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'DatabaseUnavailable', nonRetryable: false });
+    expect((error as Error).message).toMatch(/database unavailable while importing batch 10-20 .*ECONNREFUSED.*retryable/);
+  });
+});

@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataDirLockedError } from '../../src/store/lock.js';
+import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
+import { openDb, openStore, type Store } from '../../src/store/index.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+
+for (const backend of backends()) {
+  describe(`store on ${backend.name}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+
+    beforeAll(async () => {
+      database = await backend.create();
+      store = await openStore(database.config);
+    });
+    afterAll(async () => {
+      await store?.close();
+      await database?.cleanup();
+    });
+
+    it('records every migration once, and a second run applies nothing', async () => {
+      const rows = await store.db.query<{ id: number; name: string }>('SELECT id, name FROM schema_migrations ORDER BY id');
+      expect(rows.map((r) => r.id)).toEqual(MIGRATIONS.map((m) => m.id));
+      expect(await migrate(store.db)).toEqual([]);
+    });
+
+    it('applies a new migration forward and records it', async () => {
+      const next = { id: 10_000, name: 'test-only', sql: 'CREATE TABLE test_only_a (x int); CREATE TABLE test_only_b (y int);' };
+      expect(await migrate(store.db, [...MIGRATIONS, next])).toEqual([10_000]);
+      expect(await migrate(store.db, [...MIGRATIONS, next])).toEqual([]);
+      const tables = await store.db.query<{ n: number }>(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('test_only_a', 'test_only_b') AND table_schema = current_schema()",
+      );
+      expect(tables[0]?.n).toBe(2);
+    });
+
+    it('writes and reads a probe row, and counts come back as numbers', async () => {
+      await store.probes.write({ key: 'a', value: 'one', attempts: 1 });
+      await store.probes.write({ key: 'a', value: 'two', attempts: 3 });
+      expect(await store.probes.read('a')).toEqual({ key: 'a', value: 'two', attempts: 3 });
+      const [count] = await store.db.query<{ n: number }>('SELECT count(*) AS n FROM probe_rows');
+      expect(count?.n).toBe(1);
+    });
+
+    it('rolls a failed transaction back whole', async () => {
+      await expect(
+        store.db.transaction(async (tx) => {
+          await tx.query("INSERT INTO probe_rows (key, value, attempts) VALUES ('tx1', 'x', 1)");
+          await tx.query("INSERT INTO probe_rows (key, value, attempts) VALUES ('tx1', 'dup', 1)");
+        }),
+      ).rejects.toThrow(/duplicate key/);
+      expect(await store.probes.read('tx1')).toBeUndefined();
+      await store.db.transaction(async (tx) => {
+        await tx.query("INSERT INTO probe_rows (key, value, attempts) VALUES ('tx2', 'x', 1)");
+      });
+      expect(await store.probes.read('tx2')).toMatchObject({ value: 'x' });
+    });
+  });
+}
+
+describe('PGlite data directory lock', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pressroom-lock-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a second opener with an error naming the holder, then lets go on close', async () => {
+    const dataDir = join(dir, 'db');
+    const first = await openDb({ kind: 'pglite', dataDir });
+    const second = openDb({ kind: 'pglite', dataDir });
+    await expect(second).rejects.toBeInstanceOf(DataDirLockedError);
+    await expect(second).rejects.toThrow(new RegExp(`pid ${process.pid}`));
+    await first.close();
+    const third = await openDb({ kind: 'pglite', dataDir });
+    await third.close();
+  });
+
+  it('a second process gets the error and the database is untouched', async () => {
+    const dataDir = join(dir, 'db2');
+    const holder = await openStore({ kind: 'pglite', dataDir });
+    await holder.probes.write({ key: 'kept', value: 'v', attempts: 1 });
+    const script = `import { openDb } from './src/store/index.ts';
+      try { await openDb({ kind: 'pglite', dataDir: ${JSON.stringify(dataDir)} }); console.log('OPENED'); }
+      catch (e) { console.log(e.name + ': ' + e.message); process.exitCode = 3; }`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: process.cwd() });
+    expect(child.status).toBe(3);
+    expect(child.stdout).toContain('DataDirLockedError');
+    expect(child.stdout).toContain(`pid ${process.pid}`);
+    expect(await holder.probes.read('kept')).toMatchObject({ value: 'v' });
+    await holder.close();
+  });
+
+  it('takes over a lock left by a process that died', async () => {
+    const dataDir = join(dir, 'db3');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dataDir, { recursive: true });
+    const { hostname } = await import('node:os');
+    writeFileSync(join(dataDir, 'pressroom.lock'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then', command: 'gone' }));
+    const db = await openDb({ kind: 'pglite', dataDir });
+    await db.close();
+  });
+});

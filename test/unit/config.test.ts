@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  it('has defaults that need no setup', () => {
+    const config = loadConfig({});
+    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'pressroom', tls: undefined });
+    expect(config.database.kind).toBe('pglite');
+    expect(config.database.kind === 'pglite' && config.database.dataDir.endsWith('/.pressroom/db')).toBe(true);
+    expect(config.http.port).toBe(8080);
+    expect(config.reviewPolicy).toBe('flagged');
+  });
+
+  it('switches to PostgreSQL when DATABASE_URL is set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+  });
+
+  it('names each bad value and the form expected', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PRESSROOM_HTTP_PORT: 'eighty', TEMPORAL_ADDRESS: 'nohost', DATABASE_URL: 'mysql://x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PRESSROOM_HTTP_PORT="eighty": .*number/);
+    expect(message).toMatch(/TEMPORAL_ADDRESS="nohost": expected host:port/);
+    expect(message).toMatch(/DATABASE_URL="mysql:\/\/x": expected a postgres:\/\//);
+    expect(message).toMatch(/not retryable/);
+  });
+
+  it('turns TLS on for an API key and requires cert and key together', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal).toMatchObject({ apiKey: 'k', tls: {} });
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together/);
+    expect(loadConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' }).temporal.tls).toBeUndefined();
+  });
+});
