@@ -34,6 +34,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async transaction(fn) {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no pool listener: without ours, a connection cut mid-transaction
+      // would surface as an uncaught 'error' event instead of the failed query's rejection.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(wrap(client));
@@ -47,6 +53,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         }
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

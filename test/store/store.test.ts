@@ -7,6 +7,7 @@ import { DataDirLockedError } from '../../src/store/lock.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { openDb, openStore, type Store } from '../../src/store/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 for (const backend of backends()) {
   describe(`store on ${backend.name}`, () => {
@@ -101,5 +102,42 @@ describe('PGlite data directory lock', () => {
     writeFileSync(join(dataDir, 'pressroom.lock'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then', command: 'gone' }));
     const db = await openDb({ kind: 'pglite', dataDir });
     await db.close();
+  });
+});
+
+const postgresBackend = backends().find((b) => b.name === 'postgres');
+
+// The pool only listens for errors on idle clients; a connection lost while a transaction holds
+// its client must reject that transaction, not crash the process with an unhandled 'error' event.
+describe.runIf(postgresBackend)('PostgreSQL connection cut mid-transaction', () => {
+  it('rejects the transaction with no uncaught error, and the next query reconnects', async () => {
+    const database = await postgresBackend!.create();
+    if (database.config.kind !== 'postgres') throw new Error('expected a PostgreSQL test database');
+    const target = new URL(database.config.url);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    const proxied = new URL(database.config.url);
+    proxied.host = `127.0.0.1:${await proxy.start()}`;
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const db = await openDb({ kind: 'postgres', url: proxied.toString() });
+    try {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('SELECT 1');
+          proxy.cut();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await tx.query('SELECT 2');
+        }),
+      ).rejects.toThrow(/Connection terminated|not queryable|ECONNRESET/);
+      proxy.restore();
+      expect(await db.query<{ n: number }>('SELECT 3 AS n')).toEqual([{ n: 3 }]);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await db.close();
+      await proxy.stop();
+      await database.cleanup();
+    }
   });
 });
