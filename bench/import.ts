@@ -19,11 +19,12 @@ import { connectClient, importProgress, startImport, type PressroomClient } from
 import { loadConfig, type Config } from '../src/config.js';
 import type { ImportCounts } from '../src/domain/import/index.js';
 import { importDirect } from '../src/ingest/direct.js';
+import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { openStore, type DatabaseConfig } from '../src/store/index.js';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { setupTemporalBinaries } from '../src/temporal/setup.js';
 import { resolveWorkflowsPath, startWorker } from '../src/worker.js';
-import { freshDatabase, postgresUnreachable, printableUrl, procStatusMb, rate, seconds, synthesizeToDir, tempDir, type BackendName } from './lib.js';
+import { freshDatabase, postgresUnreachable, printableUrl, procStatusMb, rate, seconds, tempDir, type BackendName } from './lib.js';
 
 // Before anything creates a connection: the SDK's INFO logs would bury the figures. A failed
 // activity attempt (retried by Temporal) is one short line and counted, not a page of stack.
@@ -254,7 +255,7 @@ async function measureTemporal(shared: Shared, backend: BackendName): Promise<Me
 /** A small untimed import first, so neither measured path pays for the JIT's warm-up. */
 async function warmUp(dir: string, options: Options): Promise<void> {
   const source = join(dir, 'warmup');
-  await synthesizeToDir(source, 300, { seed: SEED + 1, badRatio: options.badRatio });
+  await writeSynthCorpus(source, { seed: SEED + 1, count: 300, badRatio: options.badRatio });
   const db = await freshDatabase('pglite', options.postgresUrl);
   try {
     const store = await openStore(db.config);
@@ -271,7 +272,7 @@ async function warmUp(dir: string, options: Options): Promise<void> {
 async function throughput(options: Options, backends: BackendName[], devServer: DevServer, work: string): Promise<void> {
   const source = join(work, 'source');
   const synthStart = performance.now();
-  const synth = await synthesizeToDir(source, options.docs, { seed: SEED, badRatio: options.badRatio });
+  const synth = await writeSynthCorpus(source, { seed: SEED, count: options.docs, badRatio: options.badRatio });
   console.log(
     `synthesized ${options.docs} exports (${synth.bad} malformed, ${(synth.bytes / 1024 / 1024).toFixed(1)} MB) in ${seconds(performance.now() - synthStart)}`,
   );
@@ -322,7 +323,7 @@ async function rssRun(options: Options, backend: BackendName, devServer: DevServ
   line(`rss: ${options.rssDocs} docs on ${backend}, batch size ${options.batchSize}, concurrency ${options.concurrency}, worker = child process (node bin/pressroom.mjs worker${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''})`);
   const dropSource = onCleanup(`dir ${source}`, () => tempDirRemove(source));
   const synthStart = performance.now();
-  const synth = await synthesizeToDir(source, options.rssDocs, { seed: SEED, badRatio: options.badRatio });
+  const synth = await writeSynthCorpus(source, { seed: SEED, count: options.rssDocs, badRatio: options.badRatio });
   console.log(
     `synthesized ${options.rssDocs} exports (${synth.bad} malformed, ${(synth.bytes / 1024 / 1024).toFixed(1)} MB) in ${seconds(performance.now() - synthStart)}`,
   );

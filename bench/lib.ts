@@ -1,11 +1,9 @@
-// Small helpers for the benchmarks: synthesized sources on disk, fresh databases (a temp PGlite dir
+// Small helpers for the benchmarks: fresh databases (a temp PGlite dir
 // or a fresh PostgreSQL schema), and reading a process's memory from /proc.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { synthesizeDocuments } from '../src/domain/article/index.js';
 import type { DatabaseConfig } from '../src/store/index.js';
 
 export type BackendName = 'pglite' | 'postgres';
@@ -13,23 +11,6 @@ export type BackendName = 'pglite' | 'postgres';
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** Writes `count` synthetic exports into `dir`, a few writes in flight at a time (bounded memory). */
-export async function synthesizeToDir(dir: string, count: number, options: { seed: number; badRatio: number }): Promise<{ bytes: number; bad: number }> {
-  await mkdir(dir, { recursive: true });
-  const pending = new Set<Promise<void>>();
-  let bytes = 0;
-  let bad = 0;
-  for (const doc of synthesizeDocuments(options.seed, count, { badRatio: options.badRatio })) {
-    if (doc.expectBad !== null) bad++;
-    bytes += typeof doc.content === 'string' ? Buffer.byteLength(doc.content) : doc.content.byteLength;
-    const write: Promise<void> = writeFile(join(dir, doc.fileName), doc.content).finally(() => pending.delete(write));
-    pending.add(write);
-    if (pending.size >= 32) await Promise.race(pending);
-  }
-  await Promise.all(pending);
-  return { bytes, bad };
 }
 
 export function withSearchPath(url: string, schema: string): string {

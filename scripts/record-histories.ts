@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runProbe, startImport } from '../src/client.js';
 import { loadConfig } from '../src/config.js';
-import { synthesizeDocuments } from '../src/domain/article/index.js';
+import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startWorker } from '../src/worker.js';
@@ -20,9 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pressroom-record-'));
 const server = await startDevServer({ headless: true });
 try {
   const corpus = join(dir, 'corpus');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(corpus);
-  for (const doc of synthesizeDocuments(3, 30, { badRatio: 0.2 })) writeFileSync(join(corpus, doc.fileName), doc.content);
+  await writeSynthCorpus(corpus, { seed: 3, count: 30, badRatio: 0.2 });
 
   const config = { ...loadConfig({ TEMPORAL_ADDRESS: server.address, PRESSROOM_DATA_DIR: join(dir, 'data') }), http: { host: '127.0.0.1', port: 0 } };
   const worker = await startWorker(config, { http: false });

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectClient, startImport } from '../client.js';
 import { loadConfig, type Config } from '../config.js';
-import { synthesizeDocuments } from '../domain/article/index.js';
+import { writeSynthCorpus } from '../sources/synth-corpus.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { startWorker } from '../worker.js';
 import { parseFlags, parsePort } from './args.js';
@@ -27,14 +27,12 @@ Ctrl-C stops everything. A second start reuses the persisted state.
   --data-dir DIR  data directory (default PRESSROOM_DATA_DIR or .pressroom)
   --no-sample     do not import the sample corpus on first start`;
 
-
 /** Writes the sample corpus and starts its import, once per data directory. */
 async function importSampleOnce(config: Config): Promise<string | undefined> {
   const marker = join(config.dataDir, 'sample-imported');
   if (existsSync(marker)) return undefined;
   const dir = join(config.dataDir, 'sample');
-  mkdirSync(dir, { recursive: true });
-  for (const doc of synthesizeDocuments(SAMPLE_SEED, SAMPLE_SIZE, { badRatio: SAMPLE_BAD_RATIO })) writeFileSync(join(dir, doc.fileName), doc.content);
+  await writeSynthCorpus(dir, { seed: SAMPLE_SEED, count: SAMPLE_SIZE, badRatio: SAMPLE_BAD_RATIO });
   const pc = await connectClient(config);
   try {
     const { handle } = await startImport(pc, { paths: [dir], batchSize: config.import.batchSize, concurrency: config.import.concurrency });

@@ -1,8 +1,6 @@
 // `pressroom synth --count N --out DIR [--seed S] [--bad-ratio R]`: writes synthetic alphanode exports,
 // one file per document, generated and written one at a time so any count runs in bounded memory.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { synthesizeDocuments } from '../domain/article/index.js';
+import { writeSynthCorpus } from '../sources/synth-corpus.js';
 
 const USAGE = `usage: pressroom synth --count N --out DIR [--seed S] [--bad-ratio R] [--from I]
 
@@ -18,9 +16,6 @@ options:
   -h, --help      show this help`;
 
 type Options = { count: number; out: string; seed: number; badRatio: number; from: number };
-
-// A few writes in flight keep the disk busy without holding more than a handful of documents.
-const IN_FLIGHT = 16;
 
 function parseArgs(args: string[]): Options | string {
   const values = new Map<string, string>();
@@ -60,18 +55,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`pressroom synth: ${options}\n\n${USAGE}`);
     return 2;
   }
-  await mkdir(options.out, { recursive: true });
-  const pending = new Set<Promise<void>>();
-  let bad = 0;
-  let bytes = 0;
-  for (const doc of synthesizeDocuments(options.seed, options.count, { badRatio: options.badRatio, from: options.from })) {
-    if (doc.expectBad !== null) bad++;
-    bytes += typeof doc.content === 'string' ? Buffer.byteLength(doc.content) : doc.content.byteLength;
-    const write = writeFile(join(options.out, doc.fileName), doc.content).finally(() => pending.delete(write));
-    pending.add(write);
-    if (pending.size >= IN_FLIGHT) await Promise.race(pending);
-  }
-  await Promise.all(pending);
+  const { bad, bytes } = await writeSynthCorpus(options.out, options);
   console.log(`wrote ${options.count} exports (${bad} malformed, ${(bytes / 1024 / 1024).toFixed(1)} MB) to ${options.out} with seed ${options.seed}`);
   return 0;
 }

@@ -29,10 +29,21 @@ export function contentHash(article: Article): string {
 // retrying will not bring it back. Anything else (EIO, EMFILE) may pass, so it is thrown and retried.
 const DOCUMENT_FS_ERRORS = new Set(['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'ELOOP']);
 
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** Size and streamed hash of a file not kept whole; a file that cannot be read is named by its path. */
+async function fileIdentity(path: string): Promise<{ size: number; sha256: string }> {
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { size, sha256: hash.digest('hex') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    if (!DOCUMENT_FS_ERRORS.has(code)) throw error;
+    return { size: 0, sha256: sha256(`${code}:${path}`) };
+  }
 }
 
 function sourceIdHint(bytes: Uint8Array): string | null {
@@ -52,16 +63,17 @@ export async function prepareItem(item: { seq: number; path: string }, maxBytes:
     return [{ seq, line: 0, path, ok: false, errors: [{ field: 'document', message }], sourceId: null, sha256: sha256(`${code}:${path}`), size: 0, raw: null }];
   }
   const prepared: PreparedDocument[] = [];
-  for await (const { line, result, raw } of readDocumentFile(path, { maxBytes })) {
+  for await (const { line, result, raw, unkept } of readDocumentFile(path, { maxBytes })) {
     const lineNo = line ?? 0;
     if (result.ok) {
       prepared.push({ seq, line: lineNo, path, ok: true, article: result.article, contentHash: contentHash(result.article) });
     } else if (raw) {
       prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: sourceIdHint(raw), sha256: sha256(raw), size: raw.byteLength, raw });
+    } else if (unkept) {
+      prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, sha256: unkept.sha256, size: unkept.size, raw: null });
     } else {
-      // Oversize: never read whole, so the quarantine keeps its path and a streamed hash instead of the bytes.
-      const size = lineNo > 0 ? 0 : (await stat(path)).size;
-      prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, sha256: lineNo > 0 ? sha256(`${path}:${lineNo}:oversize`) : await sha256OfFile(path), size, raw: null });
+      // An oversize file is never read whole: the quarantine keeps its path and a streamed hash instead of the bytes.
+      prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, ...(await fileIdentity(path)), raw: null });
     }
   }
   return prepared;

@@ -1,6 +1,7 @@
 // Reading article documents from disk: files and directory trees of .txt exports, .json articles and
 // .ndjson article streams. Size limits are enforced before reading, so an oversize or endless file
 // never lands in memory.
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -11,8 +12,12 @@ import {
 import type { ParseResult } from '../domain/article/index.js';
 import { ErrorType } from '../domain/errors.js';
 
-/** `raw` is the document's own bytes (the file, or its line), absent when they were never read (oversize, unreadable). */
-export type DocumentResult = { file: string; line?: number; result: ParseResult; raw?: Uint8Array };
+/**
+ * `raw` is the document's own bytes (the file, or its line), absent when they were never kept
+ * (oversize, unreadable). An oversize .ndjson line carries `unkept`: its size and a hash streamed
+ * over its bytes, so its quarantine entry still identifies it.
+ */
+export type DocumentResult = { file: string; line?: number; result: ParseResult; raw?: Uint8Array; unkept?: { size: number; sha256: string } };
 export type LineOrWhole = { line?: number; result: ParseResult };
 export type ReadOptions = { maxBytes?: number };
 
@@ -76,16 +81,22 @@ async function* readNdjson(file: string, maxBytes: number): AsyncGenerator<Docum
   let parts: Buffer[] = [];
   let size = 0;
   let oversize = 0;
+  let overHash: Hash | undefined;
   let line = 0;
   const finish = (): DocumentResult | null => {
     line++;
-    const raw = oversize > 0 ? undefined : Buffer.concat(parts, size);
-    const result = raw === undefined ? failed(oversizeError(oversize, maxBytes).message.replace('the document', `line ${line}`)) : lineResult(raw, maxBytes);
+    if (overHash) {
+      const result = failed(oversizeError(oversize, maxBytes).message.replace('the document', `line ${line}`));
+      const unkept = { size: oversize, sha256: overHash.digest('hex') };
+      oversize = 0;
+      overHash = undefined;
+      return { file, line, result, unkept };
+    }
+    const raw = Buffer.concat(parts, size);
+    const result = lineResult(raw, maxBytes);
     parts = [];
     size = 0;
-    oversize = 0;
-    if (result === null) return null;
-    return raw === undefined ? { file, line, result } : { file, line, result, raw };
+    return result === null ? null : { file, line, result, raw };
   };
   for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
     let start = 0;
@@ -97,18 +108,24 @@ async function* readNdjson(file: string, maxBytes: number): AsyncGenerator<Docum
     }
     take(chunk.subarray(start));
   }
-  if (size > 0 || oversize > 0) {
+  if (size > 0 || overHash) {
     const done = finish();
     if (done) yield done;
   }
 
   function take(piece: Buffer): void {
     if (piece.length === 0) return;
-    if (oversize > 0 || size + piece.length > maxBytes) {
-      // Past the limit the bytes are only counted, never kept.
-      oversize = (oversize > 0 ? oversize : size) + piece.length;
-      parts = [];
-      size = 0;
+    if (overHash || size + piece.length > maxBytes) {
+      // Past the limit the bytes are only counted and hashed, never kept.
+      if (!overHash) {
+        overHash = createHash('sha256');
+        for (const part of parts) overHash.update(part);
+        oversize = size;
+        parts = [];
+        size = 0;
+      }
+      overHash.update(piece);
+      oversize += piece.length;
       return;
     }
     parts.push(piece);

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -91,5 +92,26 @@ describe('import activities (MockActivityEnvironment, real PGlite store)', () =>
     const error = await new MockActivityEnvironment().run(activities.importBatch, { importRunId: 'run-b', from: 10, to: 20, dryRun: false }).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'DatabaseUnavailable', nonRetryable: false });
     expect((error as Error).message).toMatch(/database unavailable while importing batch 10-20 .*ECONNREFUSED.*retryable/);
+  });
+
+  it('quarantines oversize documents by path, size and sha256, without their bytes', async () => {
+    const dir = join(root, 'oversize');
+    mkdirSync(dir);
+    const bigFile = 'x'.repeat(5_000);
+    const bigLine = 'y'.repeat(3_000);
+    writeFileSync(join(dir, 'big.txt'), bigFile);
+    writeFileSync(join(dir, 'lines.ndjson'), `${bigLine}\n`);
+    const activities = createImportActivities({ store, reviewPolicy: 'none', maxDocumentBytes: 1_000 });
+    await new MockActivityEnvironment().run(activities.listSource, { importRunId: 'run-o', workflowId: 'wf', paths: [dir], dryRun: false });
+    const counts = await new MockActivityEnvironment().run(activities.importBatch, { importRunId: 'run-o', from: 0, to: 2, dryRun: false });
+    expect(counts).toMatchObject({ files: 2, documents: 2, rejected: 2 });
+    const rows = await store.db.query<{ path: string; line: number; size: number; sha256: string; raw: Uint8Array | null; errors: unknown }>(
+      "SELECT path, line, size, sha256, raw, errors FROM rejections WHERE last_run_id = 'run-o' ORDER BY path",
+    );
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(rows).toEqual([
+      { path: join(dir, 'big.txt'), line: 0, size: 5_000, sha256: sha(bigFile), raw: null, errors: [{ field: 'document', message: expect.stringMatching(/over the limit/) }] },
+      { path: join(dir, 'lines.ndjson'), line: 1, size: 3_000, sha256: sha(bigLine), raw: null, errors: [{ field: 'document', message: expect.stringMatching(/^line 1 is .* over the limit/) }] },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 // Reading documents from disk: walking, formats by extension, size limits before reading.
+import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -103,6 +104,24 @@ describe('size limits', () => {
         [3, true],
       ]);
       expect(docs[1]?.result).toEqual({ ok: false, errors: [{ field: 'document', message: expect.stringMatching(/^line 2 is .* over the limit/) }] });
+    } finally {
+      await rm(file);
+    }
+  });
+
+  it('identifies an oversize .ndjson line by its size and sha256, streamed across chunks, without keeping it', async () => {
+    const file = path.join(dir, 'long-line.ndjson');
+    const small = canonicalJson();
+    // 300 KB spans several 64 KB read chunks; the limit falls inside the first one.
+    const long = Array.from({ length: 300 * 1024 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    await writeFile(file, `${small}\n${long}\n${small}\n`);
+    try {
+      const docs = await collect(readDocumentFile(file, { maxBytes: 10_000 }));
+      expect(docs.map((d) => [d.line, d.result.ok])).toEqual([[1, true], [2, false], [3, true]]);
+      expect(docs[1]?.raw).toBeUndefined();
+      expect(docs[1]?.unkept).toEqual({ size: long.length, sha256: createHash('sha256').update(long).digest('hex') });
+      expect(docs[1]?.result).toEqual({ ok: false, errors: [{ field: 'document', message: expect.stringMatching(new RegExp(`^line 2 is ${(long.length / 1024).toFixed(1)} KB`)) }] });
+      expect(docs[2]?.unkept).toBeUndefined();
     } finally {
       await rm(file);
     }
