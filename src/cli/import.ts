@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config.js';
 import type { ImportProgress, ImportReport } from '../domain/import/index.js';
 import type { ResultRow } from '../store/imports.js';
 import { apiGet } from './api-client.js';
-import { parseFlags, UsageError } from './args.js';
+import { parseFlags, parseWholeNumber, UsageError } from './args.js';
 
 const HELP = `usage:
   pressroom import PATH… [--wait] [--json] [--dry-run] [--id ID] [--batch-size N] [--concurrency N]
@@ -31,12 +31,6 @@ already running attaches to it instead of starting another.
 
 type RunRecord = { runId: string; workflowId: string; status: string; report: ImportReport | null };
 
-function whole(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, got "${value}"`);
-  return n;
-}
 
 function bar(p: ImportProgress, width = 30): string {
   const fraction = p.total > 0 ? Math.min(1, p.processed / p.total) : 0;
@@ -174,8 +168,8 @@ export async function run(args: string[]): Promise<number> {
   const request = {
     paths,
     dryRun,
-    batchSize: whole('batch-size', values['batch-size'], 1, 1_000) ?? config.import.batchSize,
-    concurrency: whole('concurrency', values.concurrency, 1, 64) ?? config.import.concurrency,
+    batchSize: parseWholeNumber('batch-size', values['batch-size'], 1, 1_000) ?? config.import.batchSize,
+    concurrency: parseWholeNumber('concurrency', values.concurrency, 1, 64) ?? config.import.concurrency,
   };
   const pc = await connectClient(config);
   try {

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { readDocuments } from '../sources/documents.js';
 import type { DocumentResult } from '../sources/documents.js';
+import { parseFlags, parseWholeNumber, UsageError } from './args.js';
 
 const USAGE = `usage: pressroom parse [--json] [--max-bytes N] PATH...
 
@@ -17,27 +18,6 @@ options:
   -h, --help      show this help
 
 exit status: 0 all documents accepted, 1 some rejected, 2 usage error`;
-
-type Options = { json: boolean; maxBytes?: number; paths: string[] };
-
-function parseArgs(args: string[]): Options | string {
-  const options: Options = { json: false, paths: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '--json') options.json = true;
-    else if (arg === '--max-bytes') {
-      const value = Number(args[++i]);
-      if (!Number.isSafeInteger(value) || value <= 0) return `--max-bytes expects a positive whole number, got ${JSON.stringify(args[i] ?? '')}`;
-      options.maxBytes = value;
-    } else if (arg === '--') {
-      options.paths.push(...args.slice(i + 1));
-      break;
-    } else if (arg.startsWith('-') && arg !== '-') return `unknown option ${JSON.stringify(arg)}`;
-    else options.paths.push(arg);
-  }
-  if (options.paths.length === 0) return 'no paths given';
-  return options;
-}
 
 async function write(text: string): Promise<void> {
   // Respect backpressure: parsing 100k documents must not queue 100k lines in memory.
@@ -62,38 +42,39 @@ function humanLines(doc: DocumentResult): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  const { values, positionals: paths } = parseFlags(args, {
+    json: { type: 'boolean' },
+    'max-bytes': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  const options = parseArgs(args);
-  if (typeof options === 'string') {
-    console.error(`pressroom parse: ${options}\n\n${USAGE}`);
-    return 2;
-  }
-  for (const path of options.paths) {
+  const maxBytes = parseWholeNumber('max-bytes', values['max-bytes'], 1);
+  if (paths.length === 0) throw new UsageError('no paths given');
+  for (const path of paths) {
     try {
       await stat(path);
     } catch {
-      console.error(`pressroom parse: no such file or directory: ${path}`);
-      return 2;
+      throw new UsageError(`no such file or directory: ${path}`);
     }
   }
 
   let accepted = 0;
   let rejected = 0;
   let warned = 0;
-  const readOptions = options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes };
-  for (const path of options.paths) {
+  const readOptions = maxBytes === undefined ? {} : { maxBytes };
+  for (const path of paths) {
     for await (const doc of readDocuments(path, readOptions)) {
       if (doc.result.ok) {
         accepted++;
         if (doc.result.warnings.length > 0) warned++;
       } else rejected++;
-      await write(options.json ? jsonLine(doc) : humanLines(doc));
+      await write(values.json ? jsonLine(doc) : humanLines(doc));
     }
   }
-  if (!options.json) {
+  if (!values.json) {
     const total = accepted + rejected;
     await write(`\n${total} document${total === 1 ? '' : 's'}: ${accepted} accepted (${warned} with warnings), ${rejected} rejected\n`);
   }

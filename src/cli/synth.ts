@@ -1,6 +1,7 @@
 // `pressroom synth --count N --out DIR [--seed S] [--bad-ratio R]`: writes synthetic alphanode exports,
 // one file per document, generated and written one at a time so any count runs in bounded memory.
 import { writeSynthCorpus } from '../sources/synth-corpus.js';
+import { parseFlags, parseWholeNumber, UsageError } from './args.js';
 
 const USAGE = `usage: pressroom synth --count N --out DIR [--seed S] [--bad-ratio R] [--from I]
 
@@ -15,46 +16,25 @@ options:
   --from I        first index (default 0)
   -h, --help      show this help`;
 
-type Options = { count: number; out: string; seed: number; badRatio: number; from: number };
-
-function parseArgs(args: string[]): Options | string {
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (!['--count', '--out', '--seed', '--bad-ratio', '--from'].includes(arg)) return `unknown option ${JSON.stringify(arg)}`;
-    const value = args[++i];
-    if (value === undefined) return `${arg} expects a value`;
-    values.set(arg, value);
-  }
-  const whole = (flag: string, fallback?: number): number | string => {
-    const raw = values.get(flag);
-    if (raw === undefined) return fallback ?? `${flag} is required`;
-    const n = Number(raw);
-    return /^\d+$/.test(raw) && Number.isSafeInteger(n) ? n : `${flag} expects a whole number >= 0, got ${JSON.stringify(raw)}`;
-  };
-  const count = whole('--count');
-  const seed = whole('--seed', 1);
-  const from = whole('--from', 0);
-  const out = values.get('--out');
-  const ratio = Number(values.get('--bad-ratio') ?? '0');
-  if (typeof count === 'string') return count;
-  if (typeof seed === 'string') return seed;
-  if (typeof from === 'string') return from;
-  if (out === undefined || out === '') return '--out is required';
-  if (!(ratio >= 0 && ratio <= 1)) return `--bad-ratio expects a number from 0 to 1, got ${JSON.stringify(values.get('--bad-ratio'))}`;
-  return { count, out, seed, badRatio: ratio, from };
-}
-
 export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  const { values } = parseFlags(args, {
+    count: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    'bad-ratio': { type: 'string' },
+    from: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, false);
+  if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  const options = parseArgs(args);
-  if (typeof options === 'string') {
-    console.error(`pressroom synth: ${options}\n\n${USAGE}`);
-    return 2;
-  }
+  const count = parseWholeNumber('count', values.count, 0);
+  if (count === undefined) throw new UsageError('--count is required');
+  if (!values.out) throw new UsageError('--out is required');
+  const badRatio = Number(values['bad-ratio'] ?? '0');
+  if (!(badRatio >= 0 && badRatio <= 1)) throw new UsageError(`--bad-ratio expects a number from 0 to 1, got "${values['bad-ratio']}"`);
+  const options = { count, out: values.out, seed: parseWholeNumber('seed', values.seed, 0) ?? 1, badRatio, from: parseWholeNumber('from', values.from, 0) ?? 0 };
   const { bad, bytes } = await writeSynthCorpus(options.out, options);
   console.log(`wrote ${options.count} exports (${bad} malformed, ${(bytes / 1024 / 1024).toFixed(1)} MB) to ${options.out} with seed ${options.seed}`);
   return 0;

@@ -1,12 +1,14 @@
-// `pressroom parse` and `pressroom synth`, called through run() with stdout captured.
+// `pressroom parse` and `pressroom synth`, called through the CLI's main() with stdout captured.
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run as parseCommand } from '../../src/cli/parse.js';
-import { run as synthCommand } from '../../src/cli/synth.js';
+import { main } from '../../src/cli/main.js';
 import { synthesizeDocument } from '../../src/domain/article/index.js';
 import { VALID_EXPORT, withLine } from './fixtures.js';
+
+const parseCommand = (args: string[]) => main(['parse', ...args]);
+const synthCommand = (args: string[]) => main(['synth', ...args]);
 
 let dir: string;
 let out: string[];
@@ -131,6 +133,14 @@ describe('pressroom synth', () => {
     expect(await synthCommand(['--count', 'x', '--out', dir])).toBe(2);
     expect(await synthCommand(['--count', '3', '--out', dir, '--bad-ratio', '2'])).toBe(2);
     expect(await synthCommand(['--nope'])).toBe(2);
+    const messages = err.join('').split('\n').filter((line) => line.startsWith('pressroom synth: '));
+    expect(messages).toEqual([
+      'pressroom synth: --out is required',
+      'pressroom synth: --count expects a whole number >= 0, got "x"',
+      'pressroom synth: --bad-ratio expects a number from 0 to 1, got "2"',
+      'pressroom synth: unknown option "--nope"',
+    ]);
+    expect(out).toEqual([]);
     expect(await synthCommand(['--help'])).toBe(0);
   });
 });
