@@ -31,7 +31,6 @@ already running attaches to it instead of starting another.
 
 type RunRecord = { runId: string; workflowId: string; status: string; report: ImportReport | null };
 
-
 function bar(p: ImportProgress, width = 30): string {
   const fraction = p.total > 0 ? Math.min(1, p.processed / p.total) : 0;
   const filled = Math.round(fraction * width);

@@ -72,7 +72,8 @@ export async function prepareItem(item: { seq: number; path: string }, maxBytes:
     } else if (unkept) {
       prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, sha256: unkept.sha256, size: unkept.size, raw: null });
     } else {
-      // An oversize file is never read whole: the quarantine keeps its path and a streamed hash instead of the bytes.
+      // An oversize file was never read whole (and an unreadable one not at all): the quarantine keeps
+      // its path and a streamed hash instead of the bytes.
       prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, ...(await fileIdentity(path)), raw: null });
     }
   }
