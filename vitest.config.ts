@@ -12,7 +12,17 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/domain/**/*.test.ts', 'test/activities/**/*.test.ts', 'test/store/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/unit/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          include: [
+            'test/domain/**/*.test.ts',
+            'test/activities/**/*.test.ts',
+            'test/store/**/*.test.ts',
+            'test/cli/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'test/sources/**/*.test.ts',
+          ],
+        },
       },
       {
         extends: true,

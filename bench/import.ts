@@ -18,10 +18,12 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, importProgress, startImport, type PressroomClient } from '../src/client.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { ImportCounts } from '../src/domain/import/index.js';
+import { searchAttributeFlags } from '../src/domain/names.js';
 import { importDirect } from '../src/ingest/direct.js';
 import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { openStore, type DatabaseConfig } from '../src/store/index.js';
-import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { freePort } from '../src/temporal/ports.js';
 import { setupTemporalBinaries } from '../src/temporal/setup.js';
 import { resolveWorkflowsPath, startWorker } from '../src/worker.js';
 import { freshDatabase, postgresUnreachable, printableUrl, procStatusMb, rate, seconds, tempDir, type BackendName } from './lib.js';
@@ -177,7 +179,9 @@ function countsText(c: ImportCounts): string {
 type Measurement = { backend: BackendName; path: 'temporal' | 'direct'; docs: number; ms: number; counts: ImportCounts; failures?: string };
 
 function report(m: Measurement): void {
-  line(`${pad(m.backend, 9)} ${pad(m.path, 9)} ${padL(m.docs, 6)} docs ${padL(seconds(m.ms), 8)} ${padL(Math.round(rate(m.docs, m.ms)), 6)} docs/s   (${countsText(m.counts)})`);
+  line(
+    `${pad(m.backend, 9)} ${pad(m.path, 9)} ${padL(m.docs, 6)} docs ${padL(seconds(m.ms), 8)} ${padL(Math.round(rate(m.docs, m.ms)), 6)} docs/s   (${countsText(m.counts)})`,
+  );
   if (m.failures) line(`${pad(m.backend, 9)} ${pad(m.path, 9)} retried activity attempts: ${m.failures}`);
 }
 
@@ -283,7 +287,9 @@ async function throughput(options: Options, backends: BackendName[], devServer: 
 
   const shared: Shared = { devServer, bundle, source, options };
   line('');
-  line(`settings: ${options.docs} docs, batch size ${options.batchSize}, Temporal concurrency ${options.concurrency} (direct loop: sequential), bad ratio ${options.badRatio}`);
+  line(
+    `settings: ${options.docs} docs, batch size ${options.batchSize}, Temporal concurrency ${options.concurrency} (direct loop: sequential), bad ratio ${options.badRatio}`,
+  );
   for (const backend of backends) {
     // Direct first, then Temporal; each on an empty database of its own.
     const direct = await measureDirect(shared, backend);
@@ -320,7 +326,9 @@ async function waitForHealth(url: string, alive: () => boolean, timeoutMs: numbe
 async function rssRun(options: Options, backend: BackendName, devServer: DevServer, work: string): Promise<void> {
   const source = join(work, 'rss-source');
   line('');
-  line(`rss: ${options.rssDocs} docs on ${backend}, batch size ${options.batchSize}, concurrency ${options.concurrency}, worker = child process (node bin/pressroom.mjs worker${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''})`);
+  line(
+    `rss: ${options.rssDocs} docs on ${backend}, batch size ${options.batchSize}, concurrency ${options.concurrency}, worker = child process (node bin/pressroom.mjs worker${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''})`,
+  );
   const dropSource = onCleanup(`dir ${source}`, () => tempDirRemove(source));
   const synthStart = performance.now();
   const synth = await writeSynthCorpus(source, { seed: SEED, count: options.rssDocs, badRatio: options.badRatio });
@@ -413,13 +421,20 @@ async function rssRun(options: Options, backend: BackendName, devServer: DevServ
     const peakMb = procStatusMb(pid, 'VmHWM');
     if (peakMb === undefined) throw new Error(`cannot read /proc/${pid}/status`);
     await stopSampler();
-    line(`${pad(backend, 9)} rss       ${padL(result.total, 6)} docs ${padL(seconds(ms), 8)} ${padL(Math.round(rate(result.total, ms)), 6)} docs/s   (${result.status}, ${countsText(result.counts)}, ${result.runs} workflow runs)`);
+    line(
+      `${pad(backend, 9)} rss       ${padL(result.total, 6)} docs ${padL(seconds(ms), 8)} ${padL(Math.round(rate(result.total, ms)), 6)} docs/s   (${result.status}, ${countsText(result.counts)}, ${result.runs} workflow runs)`,
+    );
     const pass = peakMb < RSS_GOAL_MB;
-    line(`${pad(backend, 9)} worker peak RSS (VmHWM) ${peakMb.toFixed(0)} MB (sampled max VmRSS ${sampledMax.toFixed(0)} MB): ${pass ? 'PASS' : 'FAIL'} (goal < ${RSS_GOAL_MB} MB)`);
+    line(
+      `${pad(backend, 9)} worker peak RSS (VmHWM) ${peakMb.toFixed(0)} MB (sampled max VmRSS ${sampledMax.toFixed(0)} MB): ${pass ? 'PASS' : 'FAIL'} (goal < ${RSS_GOAL_MB} MB)`,
+    );
     if (!pass) missed.push(`GOAL MISSED: worker peak RSS ${peakMb.toFixed(0)} MB >= ${RSS_GOAL_MB} MB`);
     const workerLog = readFileSync(logPath, 'utf8');
     const failed = workerLog.split('Activity failed').length - 1;
-    if (failed > 0) line(`${pad(backend, 9)} rss       retried activity attempts: ${failed} (${workerLog.split('deadlock detected').length - 1} mentions of "deadlock detected"; log ${logPath})`);
+    if (failed > 0)
+      line(
+        `${pad(backend, 9)} rss       retried activity attempts: ${failed} (${workerLog.split('deadlock detected').length - 1} mentions of "deadlock detected"; log ${logPath})`,
+      );
   } catch (error) {
     log.end();
     const tail = (() => {
@@ -475,7 +490,13 @@ async function main(): Promise<number> {
   setupTemporalBinaries();
   const work = tempDir('pressroom-bench-import-');
   onCleanup(`dir ${work.path}`, () => work.remove());
-  const devServer = await startDevServer({ headless: true, logFile: join(work.path, 'temporal.log'), startTimeoutMs: 90_000 });
+  // Workflows upsert Pressroom's search attributes: a server without them fails every workflow task.
+  const devServer = await startDevServer({
+    headless: true,
+    logFile: join(work.path, 'temporal.log'),
+    startTimeoutMs: 90_000,
+    searchAttributes: searchAttributeFlags(),
+  });
   onCleanup('Temporal dev server', () => devServer.stop());
   console.log(`Temporal dev server at ${devServer.address} (headless)`);
 

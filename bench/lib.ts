@@ -52,7 +52,7 @@ let counter = 0;
 export async function freshDatabase(backend: BackendName, postgresUrl: string): Promise<FreshDatabase> {
   if (backend === 'pglite') {
     const dir = tempDir('pressroom-bench-pglite-');
-    return { config: { kind: 'pglite', dataDir: join(dir.path, 'db') }, describe: dir.path, cleanup: async () => dir.remove() };
+    return { config: { kind: 'pglite', dataDir: join(dir.path, 'db') }, describe: dir.path, cleanup: () => Promise.resolve(dir.remove()) };
   }
   const schema = `bench_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const admin = new pg.Client({ connectionString: postgresUrl });

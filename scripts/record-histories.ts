@@ -1,23 +1,26 @@
 // Records histories of finished workflows for the replay tests (test/replay). Run it when a
 // workflow changes ON PURPOSE in a way that old histories cannot replay, after adding a patch():
-//   npx tsx scripts/record-histories.ts
+//   flock /tmp/e2e.lock npx tsx scripts/record-histories.ts
+// (under the lock the temporal tests take: it runs a dev server and a worker of its own).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, runProbe, startImport } from '../src/client.js';
+import { searchAttributeFlags } from '../src/domain/names.js';
 import { loadConfig } from '../src/config.js';
 import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startWorker } from '../src/worker.js';
+import { reviewWorkflow } from '../src/workflows/review.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const out = join(import.meta.dirname, '..', 'test', 'replay', 'histories');
 const dir = mkdtempSync(join(tmpdir(), 'pressroom-record-'));
-const server = await startDevServer({ headless: true });
+const server = await startDevServer({ headless: true, searchAttributes: searchAttributeFlags() });
 try {
   const corpus = join(dir, 'corpus');
   await writeSynthCorpus(corpus, { seed: 3, count: 30, badRatio: 0.2 });
@@ -28,16 +31,25 @@ try {
   const { handle } = await startImport(client, { paths: [corpus], batchSize: 5, concurrency: 2 });
   await handle.result();
   await runProbe(client, { key: 'replay', value: 'v' });
+  // A fixed id, so the history can be fetched below; an unknown article keeps it independent of the corpus.
+  await client.client.workflow.execute(reviewWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: 'review-replay',
+    args: [{ decision: 'approve', sourceIds: ['replay-unknown'], reviewer: 'replay' }],
+  });
   await client.close();
   await worker.shutdown();
 
   const show = (workflowId: string, file: string) => {
-    const json = execFileSync(resolveTemporalBinary('cli'), ['workflow', 'show', '--address', server.address, '-w', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    const json = execFileSync(resolveTemporalBinary('cli'), ['workflow', 'show', '--address', server.address, '-w', workflowId, '--output', 'json'], {
+      encoding: 'utf8',
+    });
     writeFileSync(join(out, file), json);
     console.log(`wrote ${join(out, file)}`);
   };
   show(handle.workflowId, 'import-workflow.json');
   show('probe-replay', 'probe-workflow.json');
+  show('review-replay', 'review-workflow.json');
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

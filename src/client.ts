@@ -1,85 +1,44 @@
-import { createHash } from 'node:crypto';
-import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
-import type { ReviewInput, ReviewResult } from './activities/review.js';
+import { Client, Connection } from '@temporalio/client';
 import type { Config } from './config.js';
-import { ImportRequest, type ImportProgress } from './domain/import/index.js';
-import { WorkflowIds } from './domain/names.js';
+import { ErrorType, PressroomError } from './domain/errors.js';
 import { connectionOptions } from './temporal/connection.js';
-import type { importWorkflow } from './workflows/import.js';
-import { progressQuery } from './workflows/messages.js';
-import type { ProbeWorkflowInput, ProbeWorkflowResult } from './workflows/probe.js';
+import type { PressroomClient } from './client/types.js';
 
-// Typed starters with business workflow ids. Workflows are named by their exported function name,
-// the same string the worker registers.
+// The client's entry: connects to Temporal and re-exports the typed starters of src/client/, one
+// module per capability. Workflow ids are built in domain/names.ts; defaults are applied there too.
 
-export type PressroomClient = { client: Client; connection: Connection; config: Config; close(): Promise<void> };
+export type { PressroomClient } from './client/types.js';
+export { cancelImport, importInput, importProgress, sourceHash, startImport, type ImportHandle } from './client/import.js';
+export { runProbe } from './client/probe.js';
+export { runReview, type ReviewRequest } from './client/review.js';
+
+/** Long enough for a TLS handshake with Temporal Cloud, short enough that a stopped server is reported at once. */
+export const CONNECT_TIMEOUT_MS = 2_500;
+
+/** Temporal could not be reached: retryable once the server is up or TEMPORAL_ADDRESS points at it. */
+export class TemporalUnavailableError extends PressroomError {
+  constructor(
+    readonly address: string,
+    cause: unknown,
+  ) {
+    super(
+      ErrorType.TemporalUnavailable,
+      // The SDK's own text ("Failed to connect before the deadline") names neither; it stays the cause.
+      `cannot reach Temporal at ${address}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s. ` +
+        'Start it (`pressroom dev`) or set TEMPORAL_ADDRESS to the server to use; a retry helps once it answers.',
+      { cause },
+    );
+  }
+}
 
 export async function connectClient(config: Config): Promise<PressroomClient> {
-  const connection = await Connection.connect(connectionOptions(config));
+  const { address } = config.temporal;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: CONNECT_TIMEOUT_MS });
+  } catch (error) {
+    throw new TemporalUnavailableError(address, error);
+  }
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return { client, connection, config, close: () => connection.close() };
-}
-
-export async function runProbe(pc: PressroomClient, input: ProbeWorkflowInput): Promise<ProbeWorkflowResult> {
-  return pc.client.workflow.execute('probeWorkflow', {
-    taskQueue: pc.config.temporal.taskQueue,
-    workflowId: WorkflowIds.probe(input.key),
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    args: [input],
-  });
-}
-
-/** A short, stable hash of the source (sorted absolute paths): the import's business id. */
-export function sourceHash(paths: readonly string[]): string {
-  return createHash('sha256').update([...paths].sort().join('\n')).digest('hex').slice(0, 12);
-}
-
-export type ImportHandle = WorkflowHandle<typeof importWorkflow>;
-
-/**
- * Starts an import, or attaches to the one already running for the same source (same id):
- * two `pressroom import DIR` calls never run the same import twice.
- */
-export async function startImport(pc: PressroomClient, request: ImportRequest, options: { id?: string } = {}): Promise<{ handle: ImportHandle; attached: boolean }> {
-  const parsed = ImportRequest.parse(request);
-  const workflowId = options.id ?? WorkflowIds.import(sourceHash(parsed.paths), parsed.dryRun);
-  const existing = pc.client.workflow.getHandle<typeof importWorkflow>(workflowId);
-  const running = await existing.describe().then(
-    (d) => d.status.name === 'RUNNING',
-    () => false,
-  );
-  if (running) return { handle: existing, attached: true };
-  const shown = parsed.paths.length === 1 ? parsed.paths[0] : `${parsed.paths[0]} and ${parsed.paths.length - 1} more`;
-  const handle = await pc.client.workflow.start<typeof importWorkflow>('importWorkflow', {
-    taskQueue: pc.config.temporal.taskQueue,
-    workflowId,
-    args: [parsed],
-    // Covers the race where another client started it between our look and our start.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    staticSummary: `${parsed.dryRun ? 'Plan (dry run) of an import' : 'Import'} of ${shown}`,
-    staticDetails: [
-      `paths: ${parsed.paths.join(', ')}`,
-      `batch size ${parsed.batchSize}, concurrency ${parsed.concurrency}${parsed.dryRun ? ', dry run: writes nothing' : ''}`,
-    ].join('\n'),
-    memo: { source: parsed.paths.slice(0, 20), dryRun: parsed.dryRun },
-  });
-  return { handle, attached: false };
-}
-
-export async function importProgress(pc: PressroomClient, workflowId: string): Promise<ImportProgress> {
-  return pc.client.workflow.getHandle(workflowId).query(progressQuery);
-}
-
-export async function cancelImport(pc: PressroomClient, workflowId: string): Promise<void> {
-  await pc.client.workflow.getHandle(workflowId).cancel();
-}
-
-export async function runReview(pc: PressroomClient, input: ReviewInput): Promise<ReviewResult> {
-  return pc.client.workflow.execute('reviewWorkflow', {
-    taskQueue: pc.config.temporal.taskQueue,
-    workflowId: WorkflowIds.review(input.decision, `${Date.now().toString(36)}-${input.sourceIds.length}`),
-    args: [input],
-    staticSummary: `${input.decision} ${input.sourceIds.length} article(s) by ${input.reviewer}`,
-  });
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ErrorType, PressroomError } from './domain/errors.js';
 import { DEFAULT_TASK_QUEUE } from './domain/names.js';
 import { ReviewPolicy } from './domain/review.js';
 
@@ -7,11 +8,8 @@ import { ReviewPolicy } from './domain/review.js';
 // reads process.env at import time, so tests can build configs of their own.
 
 const port = z.coerce.number().int().min(1).max(65_535);
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
-
 
 export const Env = z.object({
   TEMPORAL_ADDRESS: z
@@ -34,13 +32,25 @@ export const Env = z.object({
       .optional(),
   ),
   PRESSROOM_DATA_DIR: z.string().min(1).default('.pressroom'),
+  PRESSROOM_WORKFLOW_BUNDLE: z.preprocess(emptyAsUndefined, z.string().optional()),
   PRESSROOM_HTTP_PORT: port.default(8080),
   PRESSROOM_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  PRESSROOM_API_URL: z.preprocess(emptyAsUndefined, z.url('expected the worker\'s HTTP API base URL, for example http://127.0.0.1:8080').optional()),
+  PRESSROOM_API_URL: z.preprocess(emptyAsUndefined, z.url("expected the worker's HTTP API base URL, for example http://127.0.0.1:8080").optional()),
   REVIEW_POLICY: ReviewPolicy.default('flagged'),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  LOG_LEVEL: z.preprocess(
+    (value) => (typeof value === 'string' && value !== '' ? value.toUpperCase() : emptyAsUndefined(value)),
+    z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], 'expected TRACE, DEBUG, INFO, WARN or ERROR').default('INFO'),
+  ),
+  PRESSROOM_METRICS_ADDRESS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, "expected host:port for the SDK's Prometheus exporter, for example 127.0.0.1:9464")
+      .optional(),
+  ),
 });
 
 export type Config = {
@@ -53,16 +63,25 @@ export type Config = {
   };
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
   dataDir: string;
+  /** A prebuilt workflow bundle (`pressroom bundle-workflows FILE`, absolute); unset means the worker bundles at start. */
+  workflowBundle?: string | undefined;
   http: { host: string; port: number };
   /** Where the CLI finds the worker's HTTP API. */
   apiUrl: string;
   reviewPolicy: ReviewPolicy;
   import: { batchSize: number; concurrency: number };
   shutdownGraceMs: number;
+  /** The level of the SDK Runtime's logger, which the worker's own logs go through too. */
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Where the SDK's Prometheus exporter binds; unset means a free loopback port (the HTTP API's /metrics serves it). */
+  metrics: { bindAddress?: string | undefined };
 };
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+/** The environment is invalid: fix it and restart, a retry will not help. */
+export class ConfigError extends PressroomError {
+  constructor(message: string) {
+    super(ErrorType.InvalidConfig, message);
+  }
 }
 
 /** Parses the environment once. A bad value is reported by name with the form that was expected. */
@@ -78,9 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
-    throw new ConfigError(
-      'invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (paths to a PEM client certificate and its key)',
-    );
+    throw new ConfigError('invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (paths to a PEM client certificate and its key)');
   }
   const tlsWanted = e.TEMPORAL_TLS ?? (e.TEMPORAL_TLS_CERT !== undefined || e.TEMPORAL_API_KEY !== undefined);
   const dataDir = resolve(e.PRESSROOM_DATA_DIR);
@@ -89,17 +106,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TASK_QUEUE,
-      tls: tlsWanted
-        ? { serverName: e.TEMPORAL_TLS_SERVER_NAME, cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA }
-        : undefined,
+      tls: tlsWanted ? { serverName: e.TEMPORAL_TLS_SERVER_NAME, cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA } : undefined,
       apiKey: e.TEMPORAL_API_KEY,
     },
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: resolve(dataDir, 'db') },
     dataDir,
+    workflowBundle: e.PRESSROOM_WORKFLOW_BUNDLE === undefined ? undefined : resolve(e.PRESSROOM_WORKFLOW_BUNDLE),
     http: { host: e.PRESSROOM_HTTP_HOST, port: e.PRESSROOM_HTTP_PORT },
-    apiUrl: (e.PRESSROOM_API_URL ?? `http://${e.PRESSROOM_HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : e.PRESSROOM_HTTP_HOST}:${e.PRESSROOM_HTTP_PORT}`).replace(/\/$/, ''),
+    apiUrl: (e.PRESSROOM_API_URL ?? `http://${e.PRESSROOM_HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : e.PRESSROOM_HTTP_HOST}:${e.PRESSROOM_HTTP_PORT}`).replace(
+      /\/$/,
+      '',
+    ),
     reviewPolicy: e.REVIEW_POLICY,
     import: { batchSize: e.IMPORT_BATCH_SIZE, concurrency: e.IMPORT_CONCURRENCY },
     shutdownGraceMs: e.PRESSROOM_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+    metrics: { bindAddress: e.PRESSROOM_METRICS_ADDRESS },
   };
 }

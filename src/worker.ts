@@ -2,13 +2,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { failureMappingInterceptor } from './activities/failures.js';
 import { createActivities } from './activities/index.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { apiRoutes } from './http/api.js';
 import { createHttpServer, listen } from './http/server.js';
 import { openStore, type Store } from './store/index.js';
+import { importMetricsInterceptor } from './telemetry/metrics.js';
+import { installRuntime, scrapeMetrics } from './telemetry/runtime.js';
 import { bundleWorkflowsInChild } from './temporal/bundle.js';
 import { connectionOptions } from './temporal/connection.js';
+import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { temporalWorkflowStatus } from './temporal/workflow-status.js';
 
 // The composition root: the one place where config, store, activities, the Temporal worker and the
 // HTTP server are wired together.
@@ -16,6 +21,20 @@ import { connectionOptions } from './temporal/connection.js';
 export function resolveWorkflowsPath(): string {
   const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
   return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+}
+
+/**
+ * The bundle PRESSROOM_WORKFLOW_BUNDLE names (the image builds one with `pressroom bundle-workflows`),
+ * or undefined when unset: the worker then bundles at start, in a child process.
+ */
+export function prebuiltWorkflowBundle(config: Pick<Config, 'workflowBundle'>): { codePath: string } | undefined {
+  if (config.workflowBundle === undefined) return undefined;
+  if (!existsSync(config.workflowBundle)) {
+    throw new ConfigError(
+      `PRESSROOM_WORKFLOW_BUNDLE=${config.workflowBundle}: no such file (not retryable: build it with \`pressroom bundle-workflows ${config.workflowBundle}\`, or unset the variable to bundle at start)`,
+    );
+  }
+  return { codePath: config.workflowBundle };
 }
 
 export type WorkerOverrides = {
@@ -38,8 +57,19 @@ export type RunningWorker = {
   shutdown(): Promise<void>;
 };
 
+/** How many activities one worker runs at once; the PostgreSQL pool is sized from it. */
+export function activitySlots(config: Pick<Config, 'import'>): number {
+  return Math.max(config.import.concurrency * 2, 8);
+}
+
 export async function startWorker(config: Config, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
-  const store = await openStore(config.database);
+  // Checked before anything starts: a prebuilt bundle that is missing is a configuration error, never a cue to bundle.
+  const prebuiltBundle = overrides.workflowBundle ?? prebuiltWorkflowBundle(config);
+  // First: the SDK's Runtime (LOG_LEVEL, Prometheus exporter) can only be installed before anything touches it.
+  const telemetry = await installRuntime(config);
+  const { metricsUrl } = telemetry;
+  // Every activity slot may hold a connection at once; two more keep /health and the read API answering.
+  const store = await openStore(config.database, { poolSize: activitySlots(config) + 2 });
   const cleanups: Array<() => Promise<void>> = [() => store.close()];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
@@ -50,11 +80,15 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     cleanups.push(() => nativeConnection.close());
     const clientConnection = await Connection.connect(options);
     cleanups.push(() => clientConnection.close());
+    const registered = await ensureSearchAttributes(clientConnection.operatorService, config.temporal.namespace, (message) => {
+      telemetry.logger.warn(message);
+    });
+    if (registered.length > 0) telemetry.logger.info('registered search attributes', { names: registered, namespace: config.temporal.namespace });
 
-    let workflowBundle = overrides.workflowBundle;
+    let workflowBundle = prebuiltBundle;
     if (!workflowBundle) {
       const bundle = await bundleWorkflowsInChild();
-      cleanups.push(async () => bundle.remove());
+      cleanups.push(() => Promise.resolve(bundle.remove()));
       workflowBundle = { codePath: bundle.codePath };
     }
     const activities = { ...createActivities({ store, reviewPolicy: config.reviewPolicy }), ...(overrides.activities?.(store) ?? {}) };
@@ -65,7 +99,9 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       activities,
       workflowBundle,
       shutdownGraceTime: config.shutdownGraceMs,
-      maxConcurrentActivityTaskExecutions: Math.max(config.import.concurrency * 2, 8),
+      maxConcurrentActivityTaskExecutions: activitySlots(config),
+      // Last, so the metrics see the mapped failure type: nothing leaves an activity unmapped.
+      interceptors: { activity: [importMetricsInterceptor(), failureMappingInterceptor()] },
     });
 
     let httpUrl: string | undefined;
@@ -77,7 +113,9 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
           },
           database: () => store.db.ping(),
         },
-        routes: apiRoutes(store),
+        routes: apiRoutes(store, { workflowStatus: temporalWorkflowStatus(clientConnection, config.temporal.namespace), logger: telemetry.logger }),
+        ...(metricsUrl ? { metrics: () => scrapeMetrics(metricsUrl) } : {}),
+        logger: telemetry.logger,
       });
       const address = await listen(server, config.http.port, config.http.host);
       httpUrl = `http://${config.http.host}:${address.port}`;

@@ -3,9 +3,9 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/article/index.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ImportCounts, ImportReport } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
-import { commitBatch, isUniqueViolation, prepareItem, type PreparedDocument } from '../ingest/batch.js';
+import { commitBatch, isUniqueViolation, manifestEntries, prepareItem, type PreparedDocument } from '../ingest/batch.js';
 import type { Store } from '../store/index.js';
-import { SourceNotFoundError, sourceFiles } from '../sources/documents.js';
+import { SourceNotFoundError } from '../sources/documents.js';
 import { toApplicationFailure } from './failures.js';
 
 export type ImportActivityDeps = { store: Store; reviewPolicy: ReviewPolicy; maxDocumentBytes?: number };
@@ -14,7 +14,22 @@ export type ListSourceInput = { importRunId: string; workflowId: string; paths: 
 export type BatchInput = { importRunId: string; from: number; to: number; dryRun: boolean };
 
 /** What a batch heartbeats: how far reading got, or that it committed (a retry then only reports). */
-export type BatchHeartbeat = { phase: 'reading'; read: number } | { phase: 'committed'; counts: ImportCounts };
+export type BatchHeartbeat = { phase: 'reading'; read: number } | { phase: 'committing'; written: number } | { phase: 'committed'; counts: ImportCounts };
+
+/**
+ * A progress callback for long reads that heartbeats once per few megabytes: a hashed 3 GB file or a
+ * streamed .ndjson keeps its activity alive (and hears its cancellation), small documents add nothing.
+ */
+function everyFewMegabytes(beat: () => void, step = 4 * 1024 * 1024): (bytesRead: number) => void {
+  let next = step;
+  return (bytesRead) => {
+    if (bytesRead < next - step) next = step; // a new read started from zero
+    if (bytesRead >= next) {
+      next = bytesRead + step;
+      beat();
+    }
+  };
+}
 
 export function createImportActivities(deps: ImportActivityDeps) {
   const { store } = deps;
@@ -26,10 +41,17 @@ export function createImportActivities(deps: ImportActivityDeps) {
       const ctx = Context.current();
       try {
         await store.imports.startRun({ runId: input.importRunId, workflowId: input.workflowId, source: { paths: input.paths }, dryRun: input.dryRun });
-        const total = await store.imports.writeManifest(input.importRunId, sourceFiles(input.paths), (written) => ctx.heartbeat({ listed: written }));
+        // Long reads (walking, streaming an .ndjson for its lines) heartbeat and stop when cancelled.
+        const signal = ctx.cancellationSignal;
+        const entries = manifestEntries(input.paths, { signal, onProgress: everyFewMegabytes(() => ctx.heartbeat({ listed: null })) });
+        const total = await store.imports.writeManifest(input.importRunId, entries, (written) => {
+          ctx.heartbeat({ listed: written });
+          signal.throwIfAborted();
+        });
         log.info('source listed', { importRunId: input.importRunId, total });
         return { total };
       } catch (error) {
+        if (error instanceof CancelledFailure) throw error;
         if (error instanceof SourceNotFoundError) throw ApplicationFailure.nonRetryable(error.message, ErrorType.SourceNotFound);
         throw toApplicationFailure(error, `listing source ${input.paths.join(', ')}`);
       }
@@ -49,14 +71,23 @@ export function createImportActivities(deps: ImportActivityDeps) {
 
         const items = await store.imports.items(input.importRunId, input.from, input.to);
         const prepared: PreparedDocument[] = [];
+        const reading = {
+          signal: ctx.cancellationSignal,
+          onProgress: everyFewMegabytes(() => ctx.heartbeat({ phase: 'reading', read: prepared.length } satisfies BatchHeartbeat)),
+        };
         for (const item of items) {
-          prepared.push(...(await prepareItem(item, maxBytes)));
+          prepared.push(...(await prepareItem(item, maxBytes, reading)));
           ctx.heartbeat({ phase: 'reading', read: prepared.length } satisfies BatchHeartbeat);
           // Cancellation arrives through heartbeats; before the commit there is nothing to undo.
           if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`batch ${input.from}-${input.to} cancelled before commit`);
         }
 
-        const counts = await commitBatch(store.db, { runId: input.importRunId, from: input.from, to: input.to, files: items.length, prepared, policy: deps.reviewPolicy, dryRun: input.dryRun });
+        // A commit waiting out a slow database still heartbeats, so it is not taken for a dead worker.
+        const counts = await commitBatch(
+          store.db,
+          { runId: input.importRunId, from: input.from, to: input.to, files: items.length, prepared, policy: deps.reviewPolicy, dryRun: input.dryRun },
+          (written) => ctx.heartbeat({ phase: 'committing', written } satisfies BatchHeartbeat),
+        );
         ctx.heartbeat({ phase: 'committed', counts } satisfies BatchHeartbeat);
         return counts;
       } catch (error) {

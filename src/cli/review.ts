@@ -1,31 +1,20 @@
 import { userInfo } from 'node:os';
 import { connectClient, runReview } from '../client.js';
 import { loadConfig } from '../config.js';
-import { ReviewDecision } from '../domain/review.js';
-import { parseFlags, UsageError } from './args.js';
+import type { ReviewDecision } from '../domain/review.js';
+import { UsageError } from './errors.js';
+import type { Cli } from './output.js';
 
-const HELP = `usage: pressroom review approve|reject SOURCE_ID… [--by NAME] [--json]
-
-Sets the review state of articles through reviewWorkflow (visible in the Temporal Web UI).
-Later releases take only approved articles.`;
-
-export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { by: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const [decisionText, ...sourceIds] = positionals;
-  const decision = ReviewDecision.safeParse(decisionText);
-  if (!decision.success) throw new UsageError(`expected "approve" or "reject", got "${decisionText ?? ''}"`);
-  if (sourceIds.length === 0) throw new UsageError('expected at least one SOURCE_ID');
-  const pc = await connectClient(loadConfig());
+/** `pressroom review approve|reject SOURCE_ID…` through reviewWorkflow; exit 1 when an id is unknown. */
+export async function review(decision: ReviewDecision, sourceIds: string[], options: { by?: string; json?: boolean }, cli: Cli): Promise<number> {
+  if (sourceIds.some((id) => id.trim() === '')) throw new UsageError('a SOURCE_ID must not be empty');
+  const pc = await connectClient(loadConfig(cli.env));
   try {
-    const result = await runReview(pc, { decision: decision.data, sourceIds, reviewer: values.by ?? userInfo().username });
-    if (values.json) console.log(JSON.stringify(result));
+    const result = await runReview(pc, { decision, sourceIds: [...new Set(sourceIds)], reviewer: options.by ?? userInfo().username });
+    if (options.json) cli.out.json(result);
     else {
-      console.log(`${decision.data === 'approve' ? 'approved' : 'rejected'}: ${result.changed.length ? result.changed.join(', ') : '(none)'}`);
-      if (result.unknown.length) console.error(`unknown source ids (nothing changed): ${result.unknown.join(', ')}`);
+      cli.out.print(`${decision === 'approve' ? 'approved' : 'rejected'}: ${result.changed.length ? result.changed.join(', ') : '(none)'}`);
+      if (result.unknown.length) cli.out.note(`unknown source ids (nothing changed): ${result.unknown.join(', ')}`);
     }
     return result.unknown.length ? 1 : 0;
   } finally {

@@ -1,41 +1,27 @@
-// `pressroom synth --count N --out DIR [--seed S] [--bad-ratio R]`: writes synthetic alphanode exports,
-// one file per document, generated and written one at a time so any count runs in bounded memory.
+// `pressroom synth --count N --out DIR [--seed S] [--bad-ratio R] [--from I]`: writes synthetic
+// alphanode exports, one file per document, generated and written one at a time (bounded memory).
 import { writeSynthCorpus } from '../sources/synth-corpus.js';
-import { parseFlags, parseWholeNumber, UsageError } from './args.js';
+import { UsageError } from './errors.js';
+import type { Cli } from './output.js';
 
-const USAGE = `usage: pressroom synth --count N --out DIR [--seed S] [--bad-ratio R] [--from I]
+export type SynthOptions = { count?: number; out?: string; seed?: number; badRatio?: number; from?: number; json?: boolean };
 
-Writes N synthetic alphanode page exports to DIR as 000123_alphanode-000123.txt. The same seed gives
-the same document for the same index, whatever the count.
-
-options:
-  --count N       number of documents (required)
-  --out DIR       output directory, created if missing (required)
-  --seed S        generator seed, a whole number (default 1)
-  --bad-ratio R   fraction 0..1 of malformed exports, one kind per rejection rule in turn (default 0)
-  --from I        first index (default 0)
-  -h, --help      show this help`;
-
-export async function run(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, {
-    count: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    'bad-ratio': { type: 'string' },
-    from: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  }, false);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+export async function synth(options: SynthOptions, cli: Cli): Promise<number> {
+  // Checked here, not as commander's required options, so an unknown flag is reported first.
+  if (options.count === undefined) throw new UsageError('--count is required');
+  if (options.out === undefined) throw new UsageError('--out is required');
+  const from = options.from ?? 0;
+  // Past 2^53 - 1 two indices share one double: the same file is written twice and the count lies.
+  const last = BigInt(from) + BigInt(options.count) - 1n;
+  if (last > BigInt(Number.MAX_SAFE_INTEGER)) {
+    const room = BigInt(Number.MAX_SAFE_INTEGER) - BigInt(from) + 1n;
+    throw new UsageError(
+      `--from ${from} with --count ${options.count} runs past the last index ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER); use --count ${room} at most`,
+    );
   }
-  const count = parseWholeNumber('count', values.count, 0);
-  if (count === undefined) throw new UsageError('--count is required');
-  if (!values.out) throw new UsageError('--out is required');
-  const badRatio = Number(values['bad-ratio'] ?? '0');
-  if (!(badRatio >= 0 && badRatio <= 1)) throw new UsageError(`--bad-ratio expects a number from 0 to 1, got "${values['bad-ratio']}"`);
-  const options = { count, out: values.out, seed: parseWholeNumber('seed', values.seed, 0) ?? 1, badRatio, from: parseWholeNumber('from', values.from, 0) ?? 0 };
-  const { bad, bytes } = await writeSynthCorpus(options.out, options);
-  console.log(`wrote ${options.count} exports (${bad} malformed, ${(bytes / 1024 / 1024).toFixed(1)} MB) to ${options.out} with seed ${options.seed}`);
+  const settings = { count: options.count, seed: options.seed ?? 1, badRatio: options.badRatio ?? 0, from };
+  const { count, bad, bytes } = await writeSynthCorpus(options.out, settings);
+  if (options.json) cli.out.json({ out: options.out, count, bad, bytes, seed: settings.seed, from });
+  else cli.out.print(`wrote ${count} exports (${bad} malformed, ${(bytes / 1024 / 1024).toFixed(1)} MB) to ${options.out} with seed ${settings.seed}`);
   return 0;
 }

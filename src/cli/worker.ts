@@ -1,13 +1,11 @@
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import { startWorker } from '../worker.js';
+import type { Cli } from './output.js';
 
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help')) {
-    console.log('usage: pressroom worker\n\nRuns a worker and its HTTP API (/health) with the configuration from the environment\n(see README: TEMPORAL_ADDRESS, TASK_QUEUE, DATABASE_URL, PRESSROOM_DATA_DIR, PRESSROOM_HTTP_PORT, …).');
-    return 0;
-  }
-  const config = loadConfig();
+/** `pressroom worker`: a worker and its HTTP API, configured from the environment only. */
+export async function worker(cli: Cli): Promise<number> {
+  const config = loadConfig(cli.env);
   const running = await startWorker(config);
   Runtime.instance().logger.info('pressroom worker running', { taskQueue: config.temporal.taskQueue, http: running.httpUrl, database: config.database.kind });
   // The SDK's Runtime turns SIGINT/SIGTERM into a graceful worker shutdown; done resolves after it.

@@ -1,14 +1,25 @@
 // Pure helpers on canonical article content: stable serialisation (what the content hash covers),
 // field-level diffs (what a dry run reports as changing) and slugs.
+import { ErrorType, PressroomError } from './errors.js';
+
+/** Deeper than any article (6 levels): past this the value is not content, and recursion must stop. */
+const MAX_STRINGIFY_DEPTH = 64;
 
 /** JSON with object keys sorted at every depth: two equal articles serialise to the same bytes. */
 export function stableStringify(value: unknown): string {
+  return stringifyAt(value, 0);
+}
+
+function stringifyAt(value: unknown, depth: number): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => stableStringify(item === undefined ? null : item)).join(',')}]`;
+  // A bounded recursion instead of a stack overflow: validated articles never come near the limit.
+  if (depth >= MAX_STRINGIFY_DEPTH)
+    throw new PressroomError(ErrorType.InvalidInput, `cannot serialise a value nested more than ${MAX_STRINGIFY_DEPTH} levels deep`);
+  if (Array.isArray(value)) return `[${value.map((item) => stringifyAt(item === undefined ? null : item, depth + 1)).join(',')}]`;
   const entries = Object.keys(value as Record<string, unknown>)
     .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
     .sort()
-    .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`);
+    .map((key) => `${JSON.stringify(key)}:${stringifyAt((value as Record<string, unknown>)[key], depth + 1)}`);
   return `{${entries.join(',')}}`;
 }
 
@@ -51,10 +62,15 @@ export function slugify(title: string): string {
 }
 
 /**
- * An article's URL slug: the title's words, then the source id. Unique by construction, so two
- * articles with one title never contend for a slug (concurrent batches deadlocked on exactly that),
- * and stable once chosen: a later title edit does not move the page.
+ * An article's URL slug: the title's words, `--`, then the source id. Unique by construction, so two
+ * articles never contend for a slug (concurrent batches deadlocked on exactly that): slugify never
+ * produces `--` and never ends in `-`, so the first `--` in a slug is always the separator and the
+ * source id after it is recovered whole; distinct source ids give distinct slugs whatever the titles
+ * (with one `-`, `intro` + `alphanode-000001` and `intro-alphanode` + `000001` were the same slug).
+ * Stable once chosen: a later title edit does not move the page.
  */
 export function articleSlug(article: { title: string; sourceId: string }): string {
-  return `${slugify(article.title).slice(0, 80)}-${article.sourceId}`;
+  return `${slugify(article.title)}${SLUG_SEPARATOR}${article.sourceId}`;
 }
+
+export const SLUG_SEPARATOR = '--';

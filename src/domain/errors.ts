@@ -1,21 +1,38 @@
-// The one error vocabulary. Activities throw ApplicationFailure with these types; activity proxies
-// list the non-retryable ones in nonRetryableErrorTypes. Each name says what failed, so an operator
-// reading the Web UI knows whether a retry can help.
+// The one error vocabulary. Every error Pressroom throws carries one of these types: activities throw
+// ApplicationFailure with it, activity proxies list the non-retryable ones, the CLI turns it into an
+// exit code. Each name says what failed, so an operator reading the Web UI knows whether a retry helps.
 
-/** Bad input: the same bytes give the same answer, so retrying never helps. */
 export const ErrorType = {
   /** A document broke the article format (FORMAT.md). Not retryable. */
   InvalidArticle: 'InvalidArticle',
-  /** A workflow or CLI argument was malformed. Not retryable. */
+  /** A workflow, HTTP or CLI argument was malformed. Not retryable. */
   InvalidInput: 'InvalidInput',
   /** A source path does not exist or cannot be read as a source. Not retryable. */
   SourceNotFound: 'SourceNotFound',
   /** Configuration (environment) is invalid. Not retryable. */
   InvalidConfig: 'InvalidConfig',
+  /** The database refused a write for a data reason (SQLSTATE classes 22 and 23). Not retryable. */
+  DataRefused: 'DataRefused',
+  /** A shipped migration changed after it was applied: the schema can no longer be trusted. Not retryable. */
+  MigrationChanged: 'MigrationChanged',
+  /** A data directory is held by another live process. Not retryable while that process runs. */
+  DataDirLocked: 'DataDirLocked',
+  /** A Temporal binary (CLI, test server) could not be found or installed. Not retryable. */
+  BinaryNotFound: 'BinaryNotFound',
+  /** A port the dev stack needs is held by another process. Not retryable while that process holds it. */
+  PortInUse: 'PortInUse',
+  /** A file-system error that may pass (EMFILE, ENFILE, EIO, EAGAIN, EBUSY): the source is there but could not be read just now. Retryable. */
+  SourceUnavailable: 'SourceUnavailable',
   /** The database could not be reached or a transaction failed for a transient reason. Retryable. */
   DatabaseUnavailable: 'DatabaseUnavailable',
+  /** The Temporal server could not be reached. Retryable. */
+  TemporalUnavailable: 'TemporalUnavailable',
+  /** The worker's HTTP API could not be reached or answered with a server error. Retryable. */
+  ApiUnavailable: 'ApiUnavailable',
   /** A deliberately transient failure (used by the plumbing probe). Retryable. */
   TransientFailure: 'TransientFailure',
+  /** Anything not classified above: a bug or an unforeseen fault. Retried a bounded number of times, logged with its stack. */
+  Unexpected: 'Unexpected',
 } as const;
 
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
@@ -26,4 +43,44 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.InvalidInput,
   ErrorType.SourceNotFound,
   ErrorType.InvalidConfig,
+  ErrorType.DataRefused,
+  ErrorType.MigrationChanged,
+  ErrorType.DataDirLocked,
+  ErrorType.BinaryNotFound,
+  ErrorType.PortInUse,
 ];
+
+/**
+ * How many attempts an Unexpected failure gets. Temporal's retry policy cannot budget per error type,
+ * so the activity itself marks an Unexpected failure non-retryable from this attempt on: a passing
+ * fault gets a few tries, a bug does not spin for the hours an outage budget allows.
+ */
+export const UNEXPECTED_MAX_ATTEMPTS = 5;
+
+export function isRetryableType(type: ErrorType): boolean {
+  return !NON_RETRYABLE_ERROR_TYPES.includes(type);
+}
+
+/**
+ * The base of every error class Pressroom defines: it names its vocabulary type, so mapping an error
+ * to an ApplicationFailure or an exit code is a lookup, never a guess from `error.name`.
+ */
+export class PressroomError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  get retryable(): boolean {
+    return isRetryableType(this.type);
+  }
+}
+
+/** The vocabulary type of any thrown value: a PressroomError's own, otherwise Unexpected. */
+export function errorTypeOf(error: unknown): ErrorType {
+  return error instanceof PressroomError ? error.type : ErrorType.Unexpected;
+}

@@ -9,3 +9,33 @@ export const WorkflowIds = {
   import: (sourceHash: string, dryRun: boolean) => `import-${sourceHash}${dryRun ? '-plan' : ''}`,
   review: (decision: string, stamp: string) => `review-${decision}-${stamp}`,
 } as const;
+
+/**
+ * Pressroom's custom search attributes, declared once: the dev server registers them with
+ * `--search-attribute Name=Type`, docker-compose with `temporal operator search-attribute create`, and
+ * workflows upsert them so the Web UI's list filters by them
+ * (`PressroomKind = "import" AND PressroomOutcome = "rejections"`).
+ */
+export const SEARCH_ATTRIBUTES = {
+  /** What the run is: import, review, probe (and later release, rollback, reindex, sweep). */
+  PressroomKind: 'Keyword',
+  /** What it works on: an import's source (its first path), a release's candidate. */
+  PressroomSource: 'Keyword',
+  /** running, completed, rejections (completed with rejected documents), cancelled, failed. */
+  PressroomOutcome: 'Keyword',
+} as const;
+
+export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+
+/** The `Name=Type` strings `temporal server start-dev --search-attribute` and the operator CLI take. */
+export function searchAttributeFlags(): string[] {
+  return Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => `${name}=${type}`);
+}
+
+/** PressroomKind's values: one per workflow type. */
+export const WorkflowKind = { import: 'import', review: 'review', probe: 'probe' } as const;
+export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
+
+/** PressroomOutcome's values. `rejections` is an import that completed with rejected documents. */
+export const RunOutcome = { running: 'running', completed: 'completed', rejections: 'rejections', cancelled: 'cancelled', failed: 'failed' } as const;
+export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome];

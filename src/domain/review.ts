@@ -13,6 +13,22 @@ export type ReviewState = z.infer<typeof ReviewState>;
 export const ReviewDecision = z.enum(['approve', 'reject']);
 export type ReviewDecision = z.infer<typeof ReviewDecision>;
 
+/** At most this many articles per decision: one workflow, one activity, one transaction. */
+export const MAX_REVIEW_IDS = 1_000;
+
+/** reviewWorkflow's input. Every field is required: a decision is never guessed. */
+export const ReviewWorkflowInput = z.strictObject({
+  decision: ReviewDecision,
+  sourceIds: z
+    .array(z.string().min(1, 'expected a non-empty source id'), 'expected a list of source ids')
+    .min(1, 'expected at least one source id')
+    .max(MAX_REVIEW_IDS, `expected at most ${MAX_REVIEW_IDS} source ids`),
+  reviewer: z.string("expected the reviewer's name").min(1, 'expected a non-empty reviewer name').max(200, 'expected at most 200 characters'),
+});
+export type ReviewWorkflowInput = z.infer<typeof ReviewWorkflowInput>;
+
+export type ReviewWorkflowResult = { decision: ReviewDecision; changed: string[]; unknown: string[] };
+
 /** The state new content starts in: `flagged` holds back only what the exporter flagged. */
 export function initialReviewState(policy: ReviewPolicy, article: Article): ReviewState {
   switch (policy) {

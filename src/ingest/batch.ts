@@ -1,115 +1,145 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Article, FieldError } from '../domain/article/index.js';
+import type { FieldError } from '../domain/article/index.js';
 import { stableStringify } from '../domain/content.js';
-import { ZERO_COUNTS, countOutcome, type ImportCounts } from '../domain/import/index.js';
+import { ZERO_COUNTS, addCounts, countOutcome, type ImportCounts } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
 import { applyArticle } from '../store/articles.js';
-import type { Db } from '../store/db.js';
+import { isDataRefusal, shortDbReason, sqlState, storableText, type Db, type Queryable } from '../store/db.js';
 import type { ResultRow } from '../store/imports.js';
 import { repositories } from '../store/index.js';
-import { readDocumentFile } from '../sources/documents.js';
+import { claimSourceIds } from './claims.js';
+import type { PreparedDocument } from './read.js';
 
 // The import's parse-and-store code, free of Temporal: the importBatch activity runs it, and so does
-// the benchmark's direct loop, so the two measure the same work.
-
-export type PreparedDocument =
-  | { seq: number; line: number; path: string; ok: true; article: Article; contentHash: string }
-  | { seq: number; line: number; path: string; ok: false; errors: FieldError[]; sourceId: string | null; sha256: string; size: number; raw: Uint8Array | null };
-
-const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
-/** The content hash covers the canonical JSON with sorted keys, so key order never makes a revision. */
-export function contentHash(article: Article): string {
-  return sha256(stableStringify(article));
-}
-
-// A listed file that is gone or unreadable now is the document's problem, not the infrastructure's:
-// retrying will not bring it back. Anything else (EIO, EMFILE) may pass, so it is thrown and retried.
-const DOCUMENT_FS_ERRORS = new Set(['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'ELOOP']);
-
-/** Size and streamed hash of a file not kept whole; a file that cannot be read is named by its path. */
-async function fileIdentity(path: string): Promise<{ size: number; sha256: string }> {
-  try {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { size, sha256: hash.digest('hex') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    if (!DOCUMENT_FS_ERRORS.has(code)) throw error;
-    return { size: 0, sha256: sha256(`${code}:${path}`) };
-  }
-}
-
-function sourceIdHint(bytes: Uint8Array): string | null {
-  const match = /source id\s*[:\t]?\s*([a-z0-9][a-z0-9._-]{2,80})|"sourceId"\s*:\s*"([a-z0-9][a-z0-9._-]{2,80})"/i.exec(Buffer.from(bytes.subarray(0, 64 * 1024)).toString('utf8'));
-  return (match?.[1] ?? match?.[2])?.toLowerCase() ?? null;
-}
-
-/** Reads and parses one manifest item (a file; an .ndjson file yields one document per line). */
-export async function prepareItem(item: { seq: number; path: string }, maxBytes: number): Promise<PreparedDocument[]> {
-  const { seq, path } = item;
-  try {
-    await stat(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (!DOCUMENT_FS_ERRORS.has(code)) throw error;
-    const message = `the file was listed but cannot be read now (${code}): expected a readable file`;
-    return [{ seq, line: 0, path, ok: false, errors: [{ field: 'document', message }], sourceId: null, sha256: sha256(`${code}:${path}`), size: 0, raw: null }];
-  }
-  const prepared: PreparedDocument[] = [];
-  for await (const { line, result, raw, unkept } of readDocumentFile(path, { maxBytes })) {
-    const lineNo = line ?? 0;
-    if (result.ok) {
-      prepared.push({ seq, line: lineNo, path, ok: true, article: result.article, contentHash: contentHash(result.article) });
-    } else if (raw) {
-      prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: sourceIdHint(raw), sha256: sha256(raw), size: raw.byteLength, raw });
-    } else if (unkept) {
-      prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, sha256: unkept.sha256, size: unkept.size, raw: null });
-    } else {
-      // An oversize file was never read whole (and an unreadable one not at all): the quarantine keeps
-      // its path and a streamed hash instead of the bytes.
-      prepared.push({ seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, ...(await fileIdentity(path)), raw: null });
-    }
-  }
-  return prepared;
-}
+// the benchmark's direct loop, so the two measure the same work. The reading half (listing, reading a
+// manifest item) lives in read.ts; it is re-exported here for the callers of this module.
+export { DOCUMENT_FS_ERRORS, contentHash, manifestEntries, prepareItem, type PreparedDocument, type ReadControl } from './read.js';
 
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+  return sqlState(error) === '23505';
 }
 
-export type CommitInput = { runId: string; from: number; to: number; files: number; prepared: readonly PreparedDocument[]; policy: ReviewPolicy; dryRun: boolean };
+export type CommitInput = {
+  runId: string;
+  from: number;
+  to: number;
+  files: number;
+  prepared: readonly PreparedDocument[];
+  policy: ReviewPolicy;
+  dryRun: boolean;
+};
+
+/** Called between documents while a batch commits, with how many are written: the activity heartbeats. */
+export type CommitProgress = (written: number) => void;
+
+/** The optimistic pass met a document the database refuses; the batch is redone with one savepoint per document. */
+class RefusedDocument extends Error {
+  constructor(readonly refusal: unknown) {
+    super('a document was refused by the database');
+  }
+}
 
 /**
  * Upserts the accepted documents and quarantines the rejected ones of one batch in ONE transaction,
  * with the batch's results and its marker row: all of it commits, or none of it.
+ *
+ * A document the database refuses for a data reason (SQLSTATE 22 or 23: a NUL byte, a lone surrogate,
+ * a slug another article holds) never fails its batch: the batch is redone with a savepoint per
+ * document, the refused one is rolled back to its savepoint and quarantined with `the database refused
+ * it: …`, and the rest commit. Batches with no refusal never pay for the savepoints (over 64
+ * subtransactions in one transaction slow every snapshot on a PostgreSQL server).
  */
-export async function commitBatch(db: Db, input: CommitInput): Promise<ImportCounts> {
-  return db.transaction(async (tx) => {
-    const repos = repositories(tx);
-    let counts: ImportCounts = { ...ZERO_COUNTS, files: input.files };
-    const results: ResultRow[] = [];
-    for (const doc of input.prepared) {
-      if (doc.ok) {
-        const applied = await applyArticle(tx, { article: doc.article, contentHash: doc.contentHash, policy: input.policy, runId: input.runId, dryRun: input.dryRun });
-        if (!input.dryRun) await repos.imports.resolve(input.runId, { path: doc.path, line: doc.line, sourceId: doc.article.sourceId });
-        counts = countOutcome(counts, applied.outcome);
-        results.push({ seq: doc.seq, line: doc.line, path: doc.path, sourceId: doc.article.sourceId, outcome: applied.outcome, changedFields: applied.changedFields.length ? applied.changedFields : null, errors: null });
-      } else {
-        if (!input.dryRun) {
-          await repos.imports.quarantine(input.runId, { path: doc.path, line: doc.line, sourceId: doc.sourceId, sha256: doc.sha256, size: doc.size, raw: doc.raw, errors: doc.errors });
-        }
-        counts = countOutcome(counts, 'rejected');
-        results.push({ seq: doc.seq, line: doc.line, path: doc.path, sourceId: doc.sourceId, outcome: 'rejected', changedFields: null, errors: doc.errors });
+export async function commitBatch(db: Db, input: CommitInput, onProgress?: CommitProgress): Promise<ImportCounts> {
+  try {
+    return await db.transaction((tx) => writeBatch(tx, input, false, onProgress));
+  } catch (error) {
+    if (!(error instanceof RefusedDocument)) throw error;
+    return db.transaction((tx) => writeBatch(tx, input, true, onProgress));
+  }
+}
+
+async function writeBatch(tx: Queryable, input: CommitInput, isolate: boolean, onProgress: CommitProgress | undefined): Promise<ImportCounts> {
+  const repos = repositories(tx);
+  // --- duplicate sourceIds (src/ingest/claims.ts, owned by the reading side) ---------------------------
+  // Before any write and outside the dry-run savepoint: the first document in manifest order wins, the
+  // others become rejections here, and holders this batch displaces are corrected in place.
+  const claimed = await claimSourceIds(tx, { runId: input.runId, dryRun: input.dryRun, prepared: input.prepared });
+  let counts: ImportCounts = addCounts({ ...ZERO_COUNTS, files: input.files }, claimed.correction);
+  // --- end of duplicate sourceIds ----------------------------------------------------------------------
+  const results: ResultRow[] = [];
+  // A dry run makes the very writes a real run would, inside a savepoint it then rolls back: so its plan
+  // shows what the database would refuse, not only what the parser did.
+  if (input.dryRun) await tx.query('SAVEPOINT dry_run');
+  let written = 0;
+  for (const doc of claimed.prepared) {
+    let result: ResultRow;
+    if (!isolate) {
+      try {
+        result = await writeDocument(tx, repos, input, doc);
+      } catch (error) {
+        throw isDataRefusal(error) ? new RefusedDocument(error) : error;
       }
+    } else {
+      let attempt = await inSavepoint(tx, () => writeDocument(tx, repos, input, doc));
+      // A unique violation may be an overlapping import that created this very article a moment ago
+      // (ON CONFLICT covers source_id, not the slug): with its commit visible the write is an update.
+      if (!attempt.ok && isUniqueViolation(attempt.refusal)) attempt = await inSavepoint(tx, () => writeDocument(tx, repos, input, doc));
+      result = attempt.ok ? attempt.value : await quarantineRefused(repos, input.runId, doc, attempt.refusal);
     }
-    await repos.imports.recordBatch(input.runId, input.from, input.to, counts, results);
-    return counts;
-  });
+    counts = countOutcome(counts, result.outcome);
+    results.push(result);
+    onProgress?.(++written);
+  }
+  if (input.dryRun) await tx.query('ROLLBACK TO SAVEPOINT dry_run');
+  await repos.imports.recordBatch(input.runId, input.from, input.to, counts, results);
+  return counts;
+}
+
+/** Runs one document's writes in a savepoint: a data refusal rolls back only them, and is returned. */
+async function inSavepoint<T>(tx: Queryable, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; refusal: unknown }> {
+  await tx.query('SAVEPOINT document');
+  try {
+    const value = await fn();
+    await tx.query('RELEASE SAVEPOINT document');
+    return { ok: true, value };
+  } catch (error) {
+    if (!isDataRefusal(error)) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT document');
+    await tx.query('RELEASE SAVEPOINT document');
+    return { ok: false, refusal: error };
+  }
+}
+
+const storableErrors = (errors: readonly FieldError[]): FieldError[] => errors.map((e) => ({ field: storableText(e.field), message: storableText(e.message) }));
+
+/** Writes one document (the article, or its quarantine entry) and returns its result row. */
+async function writeDocument(tx: Queryable, repos: ReturnType<typeof repositories>, input: CommitInput, doc: PreparedDocument): Promise<ResultRow> {
+  const at = { seq: doc.seq, line: doc.line, path: storableText(doc.path) };
+  if (doc.ok) {
+    const applied = await applyArticle(tx, { article: doc.article, contentHash: doc.contentHash, policy: input.policy, runId: input.runId });
+    const sourceId = storableText(doc.article.sourceId);
+    await repos.imports.resolve(input.runId, { path: at.path, line: doc.line, sourceId });
+    return { ...at, sourceId, outcome: applied.outcome, changedFields: applied.changedFields.length ? applied.changedFields : null, errors: null };
+  }
+  const errors = storableErrors(doc.errors);
+  const sourceId = doc.sourceId === null ? null : storableText(doc.sourceId);
+  await repos.imports.quarantine(input.runId, { path: at.path, line: doc.line, sourceId, sha256: doc.sha256, size: doc.size, raw: doc.raw, errors });
+  return { ...at, sourceId, outcome: 'rejected', changedFields: null, errors };
+}
+
+/**
+ * Quarantines a document the database refused. It is keyed like any rejection, by its source bytes'
+ * sha256 at its place; an accepted document kept no raw bytes, so the entry holds its canonical JSON.
+ */
+async function quarantineRefused(repos: ReturnType<typeof repositories>, runId: string, doc: PreparedDocument, refusal: unknown): Promise<ResultRow> {
+  const errors: FieldError[] = [{ field: 'document', message: `the database refused it: ${storableText(shortDbReason(refusal))}` }];
+  const at = { seq: doc.seq, line: doc.line, path: storableText(doc.path) };
+  if (doc.ok) {
+    const raw = Buffer.from(stableStringify(doc.article), 'utf8');
+    const sourceId = storableText(doc.article.sourceId);
+    await repos.imports.quarantine(runId, { path: at.path, line: doc.line, sourceId, sha256: doc.sha256, size: doc.size, raw, errors });
+    return { ...at, sourceId, outcome: 'rejected', changedFields: null, errors };
+  }
+  // Its quarantine entry itself was refused: keep the entry without the bytes.
+  await repos.imports.quarantine(runId, { path: at.path, line: doc.line, sourceId: null, sha256: doc.sha256, size: doc.size, raw: null, errors });
+  return { ...at, sourceId: null, outcome: 'rejected', changedFields: null, errors };
 }

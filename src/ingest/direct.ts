@@ -3,8 +3,7 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/article/index.js';
 import { ZERO_COUNTS, addCounts, batchRanges, type ImportCounts } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
 import type { Store } from '../store/index.js';
-import { sourceFiles } from '../sources/documents.js';
-import { commitBatch, prepareItem, type PreparedDocument } from './batch.js';
+import { commitBatch, manifestEntries, prepareItem, type PreparedDocument } from './batch.js';
 
 /**
  * The same listing and batches as importWorkflow, in one process with no Temporal: no retries, no
@@ -16,7 +15,7 @@ export async function importDirect(
 ): Promise<{ runId: string; total: number; counts: ImportCounts }> {
   const runId = options.runId ?? `direct-${randomUUID()}`;
   await store.imports.startRun({ runId, workflowId: runId, source: { paths: options.paths }, dryRun: false });
-  const total = await store.imports.writeManifest(runId, sourceFiles(options.paths));
+  const total = await store.imports.writeManifest(runId, manifestEntries(options.paths));
   let counts = ZERO_COUNTS;
   for (const { from, to } of batchRanges(total, options.batchSize)) {
     const items = await store.imports.items(runId, from, to);

@@ -1,35 +1,108 @@
 // Reading article documents from disk: files and directory trees of .txt exports, .json articles and
-// .ndjson article streams. Size limits are enforced before reading, so an oversize or endless file
-// never lands in memory.
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+// .ndjson article streams. A source is hostile until proven otherwise: only regular files are read,
+// opened non-blocking (a FIFO never stalls the open), never past the size limit, never outside the
+// source's root (a symlink to /etc/shadow is refused unread), and every long read reports progress
+// and stops when its signal aborts.
+import { createHash } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import {
-  DEFAULT_MAX_DOCUMENT_BYTES, oversizeError, parseCanonicalJson, parseCanonicalNdjson, parseExport,
-} from '../domain/article/index.js';
+import { extname, join, sep } from 'node:path';
+import { DEFAULT_MAX_DOCUMENT_BYTES, oversizeError, parseCanonicalJson, parseCanonicalNdjson, parseExport } from '../domain/article/index.js';
 import type { ParseResult } from '../domain/article/index.js';
-import { ErrorType } from '../domain/errors.js';
+import { ErrorType, PressroomError } from '../domain/errors.js';
 
 /**
  * `raw` is the document's own bytes (the file, or its line), absent when they were never kept
- * (oversize, unreadable). An oversize .ndjson line carries `unkept`: its size and a hash streamed
- * over its bytes, so its quarantine entry still identifies it.
+ * (oversize, unreadable). `unkept` then identifies the document for its quarantine entry: the size and
+ * a hash streamed over its bytes, or (never read) size 0 and a hash of why and where.
  */
 export type DocumentResult = { file: string; line?: number; result: ParseResult; raw?: Uint8Array; unkept?: { size: number; sha256: string } };
 export type LineOrWhole = { line?: number; result: ParseResult };
-export type ReadOptions = { maxBytes?: number };
+export type ReadOptions = {
+  maxBytes?: number;
+  /**
+   * The source's root (a realpath). A document whose realpath lies outside it (a symlink out of the
+   * source) is refused unread. Unset for a file named on its own: the caller chose that file.
+   */
+  root?: string;
+  /** Stream-hash an oversize file so its quarantine entry identifies it (the import); `parse` skips it. */
+  identifyOversize?: boolean;
+  /** Aborting stops a read between chunks with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called after each chunk with the bytes read so far, so a long read can heartbeat. */
+  onProgress?: (bytesRead: number) => void;
+};
+/** One non-blank line of an .ndjson file: where its bytes are, without the bytes. */
+export type LineRange = { line: number; offset: number; length: number };
+
+/**
+ * A place in a source: `path` as listed (under the path given), `real` its resolved path (the key
+ * that de-duplicates and names it in the manifest), `root` the source root it must stay inside.
+ * `problem` is set when the entry can never be read (an unrepresentable name, an unlistable directory).
+ */
+export type SourceEntry = { path: string; real: string; root: string; problem?: string };
 
 /** Extensions a directory walk picks up; a file named explicitly is read whatever its name. */
 export const DOCUMENT_EXTENSIONS: ReadonlySet<string> = new Set(['.txt', '.json', '.ndjson']);
 
+/**
+ * File-system errors that are the document's fault: retrying will not bring the file back or make it
+ * readable. Anything else (EIO, EMFILE, ENOMEM) may pass, so it propagates and the batch is retried.
+ */
+export const DOCUMENT_FS_ERRORS: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'EISDIR',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'ELOOP',
+  'ENAMETOOLONG',
+  'ENXIO',
+  'ENODEV',
+  'EFBIG',
+]);
+
+/**
+ * File-system errors that say nothing about the document: too many open files, an I/O hiccup, a busy
+ * or slow mount. They are typed SourceUnavailable and retried with the batch's backoff, not the few
+ * attempts an unexpected error gets.
+ */
+export const TRANSIENT_FS_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY', 'EINTR', 'ETIMEDOUT', 'ESTALE']);
+
+export function isTransientFsError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && TRANSIENT_FS_ERRORS.has(code);
+}
+
+const CHUNK = 64 * 1024;
+const HASH_CHUNK = 1024 * 1024;
+
+export function isDocumentFsError(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && DOCUMENT_FS_ERRORS.has(code);
+}
+
 /** A source path that does not exist: bad input, so never worth a retry. */
-export class SourceNotFoundError extends Error {
-  readonly type = ErrorType.SourceNotFound;
-  constructor(readonly path: string) {
-    super(`no such file or directory: ${path}`);
-    this.name = 'SourceNotFoundError';
+export class SourceNotFoundError extends PressroomError {
+  constructor(
+    readonly path: string,
+    code = 'ENOENT',
+  ) {
+    super(
+      ErrorType.SourceNotFound,
+      code === 'ENOENT' ? `no such file or directory: ${path}` : `cannot read the source ${path} (${code}): expected a readable file or directory`,
+    );
+  }
+}
+
+/** A listed document that is not one (not a regular file, outside the source): rejected, never read. */
+export class NotADocumentError extends PressroomError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(ErrorType.InvalidArticle, message);
   }
 }
 
@@ -37,12 +110,121 @@ function failed(message: string): ParseResult {
   return { ok: false, errors: [{ field: 'document', message }] };
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Hex sha256: how a rejected document is identified in quarantine. */
+export const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+
+function isInside(real: string, root: string): boolean {
+  return real === root || real.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a document for reading, or throws NotADocumentError / a document-fault errno error. The
+ * realpath is checked against the root at read time, since a link may change after listing; the
+ * resolved path is then opened without following a last link, non-blocking, and the handle itself
+ * must be a regular file (what was checked is what is read).
+ */
+async function openDocument(file: string, root: string | undefined): Promise<{ handle: FileHandle; size: number }> {
+  const real = await realpath(file);
+  if (root !== undefined && !isInside(real, root)) {
+    throw new NotADocumentError(
+      file,
+      `${file} leads outside the source ${root} (through a symbolic link): only links that stay inside the source are followed, and nothing was read`,
+    );
+  }
+  const info = await stat(real);
+  if (!info.isFile()) throw new NotADocumentError(file, `${file} is ${kindOf(info)}: only regular files are documents, and nothing was read`);
+  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new NotADocumentError(file, `${file} is ${kindOf(opened)}: only regular files are documents, and nothing was read`);
+    return { handle, size: opened.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** The rejection for a document that could not be opened, or undefined when the error is not its fault. */
+function refusal(file: string, error: unknown, line?: number): DocumentResult | undefined {
+  const where = line === undefined ? {} : { line };
+  if (error instanceof NotADocumentError)
+    return { file, ...where, result: failed(error.message), unkept: { size: 0, sha256: sha256(`refused:${error.message}`) } };
+  if (isDocumentFsError(error)) {
+    const code = error.code ?? 'unreadable';
+    const message = `the file was listed but cannot be read now (${code}): expected a readable regular file`;
+    return { file, ...where, result: failed(message), unkept: { size: 0, sha256: sha256(`${code}:${file}`) } };
+  }
+  return undefined;
+}
+
+/** Opens a document, or says why it is refused (a document-fault error); any other error is thrown. */
+async function openOrRefuse(
+  file: string,
+  root: string | undefined,
+  line?: number,
+): Promise<{ handle: FileHandle; size: number } | { refused: DocumentResult }> {
+  try {
+    return await openDocument(file, root);
+  } catch (error) {
+    const refused = refusal(file, error, line);
+    if (!refused) throw error;
+    return { refused };
+  }
+}
+
+/** Reads up to `length` bytes at `position`, stopping early at end of file; aborts between reads. */
+async function readAt(handle: FileHandle, position: number, length: number, options: ReadOptions, done = 0): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    options.signal?.throwIfAborted();
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+    options.onProgress?.(done + filled);
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Size and sha256 of `length` bytes at `position`, streamed in chunks: never held whole. */
+async function hashRange(handle: FileHandle, position: number, length: number, options: ReadOptions): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  while (size < length) {
+    const chunk = await readAt(handle, position + size, Math.min(HASH_CHUNK, length - size), { signal: options.signal }, size);
+    if (chunk.length === 0) break;
+    hash.update(chunk);
+    size += chunk.length;
+    options.onProgress?.(size);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** The file's chunks, up to the size it had when opened: a file that keeps growing still ends. */
+async function* chunksOf(handle: FileHandle, size: number, options: ReadOptions): AsyncGenerator<Buffer> {
+  let position = 0;
+  while (position < size) {
+    const chunk = await readAt(handle, position, Math.min(CHUNK, size - position), { signal: options.signal });
+    if (chunk.length === 0) return;
+    position += chunk.length;
+    options.onProgress?.(position);
+    yield chunk;
+  }
+}
+
+const isBlankByte = (byte: number) => byte === 32 || byte === 9 || byte === 13;
+
 /** Picks the format by extension: `.json` one article, `.ndjson` one per line, anything else an export. */
-export function parseDocumentBytes(file: string, bytes: Uint8Array, options: ReadOptions = {}): LineOrWhole[] {
+export function parseDocumentBytes(file: string, bytes: Uint8Array, options: { maxBytes?: number } = {}): LineOrWhole[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   const extension = extname(file).toLowerCase();
   if (extension === '.json') return [{ result: parseCanonicalJson(bytes, { maxBytes }) }];
@@ -58,124 +240,138 @@ export function parseDocumentBytes(file: string, bytes: Uint8Array, options: Rea
   return [{ result: parseExport(bytes, { maxBytes }) }];
 }
 
-/** Reads at most `limit` bytes; returns null when the file holds more (it grew after the stat). */
-async function readCapped(handle: FileHandle, expected: number, limit: number): Promise<Uint8Array | null> {
-  let buffer = Buffer.allocUnsafe(Math.min(expected, limit) + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (length > limit) return null;
-      const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit + 1));
-      buffer.copy(bigger, 0, 0, length);
-      buffer = bigger;
-    }
-    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-    if (bytesRead === 0) break;
-    length += bytesRead;
-  }
-  return length > limit ? null : buffer.subarray(0, length);
+function oversizeLine(line: number, size: number, maxBytes: number): ParseResult {
+  return failed(oversizeError(size, maxBytes).message.replace('the document', `line ${line}`));
 }
 
-/** One .ndjson line at a time, each held to the size limit on its own. */
-async function* readNdjson(file: string, maxBytes: number): AsyncGenerator<DocumentResult> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  let oversize = 0;
-  let overHash: Hash | undefined;
-  let line = 0;
-  const finish = (): DocumentResult | null => {
-    line++;
-    if (overHash) {
-      const result = failed(oversizeError(oversize, maxBytes).message.replace('the document', `line ${line}`));
-      const unkept = { size: oversize, sha256: overHash.digest('hex') };
-      oversize = 0;
-      overHash = undefined;
-      return { file, line, result, unkept };
-    }
-    const raw = Buffer.concat(parts, size);
-    const result = lineResult(raw, maxBytes);
-    parts = [];
-    size = 0;
-    return result === null ? null : { file, line, result, raw };
-  };
-  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
-      take(chunk.subarray(start, newline));
-      const done = finish();
-      if (done) yield done;
-      start = newline + 1;
-    }
-    take(chunk.subarray(start));
-  }
-  if (size > 0 || overHash) {
-    const done = finish();
-    if (done) yield done;
-  }
-
-  function take(piece: Buffer): void {
-    if (piece.length === 0) return;
-    if (overHash || size + piece.length > maxBytes) {
-      // Past the limit the bytes are only counted and hashed, never kept.
-      if (!overHash) {
-        overHash = createHash('sha256');
-        for (const part of parts) overHash.update(part);
-        oversize = size;
-        parts = [];
-        size = 0;
-      }
-      overHash.update(piece);
-      oversize += piece.length;
-      return;
-    }
-    parts.push(piece);
-    size += piece.length;
-  }
-}
-
-function lineResult(bytes: Buffer, maxBytes: number): ParseResult | null {
+/**
+ * The non-blank lines of an open .ndjson file as byte ranges, streamed: only the current chunk is
+ * held, however long the file or its lines.
+ */
+async function* lineRanges(handle: FileHandle, size: number, options: ReadOptions): AsyncGenerator<LineRange> {
+  let line = 1;
+  let start = 0;
   let blank = true;
-  for (const byte of bytes) {
-    if (byte !== 32 && byte !== 9 && byte !== 13) {
-      blank = false;
-      break;
+  let position = 0;
+  for await (const chunk of chunksOf(handle, size, options)) {
+    let i = 0;
+    while (i <= chunk.length) {
+      const newline = chunk.indexOf(10, i);
+      const end = newline === -1 ? chunk.length : newline;
+      for (let j = i; blank && j < end; j++) if (!isBlankByte(chunk[j]!)) blank = false;
+      if (newline === -1) break;
+      if (!blank) yield { line, offset: start, length: position + newline - start };
+      line++;
+      start = position + newline + 1;
+      blank = true;
+      i = newline + 1;
     }
+    position += chunk.length;
   }
-  return blank ? null : parseCanonicalJson(bytes, { maxBytes });
+  if (!blank) yield { line, offset: start, length: position - start };
+}
+
+/**
+ * The line ranges of an .ndjson document (the import lists one manifest item per line). A file that
+ * cannot be opened throws NotADocumentError or its errno error; see isDocumentFsError.
+ */
+export async function* ndjsonLineRanges(file: string, options: ReadOptions = {}): AsyncGenerator<LineRange> {
+  const { handle, size } = await openDocument(file, options.root);
+  try {
+    yield* lineRanges(handle, size, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whole .ndjson file, one line at a time (`pressroom parse`); each line held to the limit on its own. */
+async function* readNdjson(file: string, options: ReadOptions): AsyncGenerator<DocumentResult> {
+  const opened = await openOrRefuse(file, options.root);
+  if ('refused' in opened) {
+    yield opened.refused;
+    return;
+  }
+  const { handle, size } = opened;
+  try {
+    for await (const range of lineRanges(handle, size, { ...(options.signal ? { signal: options.signal } : {}) }))
+      yield await readLine(handle, file, range, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One line by its byte range; over the limit it is only counted and hashed, never kept. */
+async function readLine(handle: FileHandle, file: string, { line, offset, length }: LineRange, options: ReadOptions): Promise<DocumentResult> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const changed = (): DocumentResult => ({
+    file,
+    line,
+    result: failed(`line ${line} changed since the source was listed (expected ${length} bytes at byte ${offset}): import the source again`),
+    unkept: { size: 0, sha256: sha256(`changed:${file}:${line}:${offset}:${length}`) },
+  });
+  if (length > maxBytes) {
+    const unkept = await hashRange(handle, offset, length, options);
+    if (unkept.size !== length) return changed();
+    return { file, line, result: oversizeLine(line, length, maxBytes), unkept };
+  }
+  const raw = await readAt(handle, offset, length, options);
+  if (raw.length !== length || raw.includes(10)) return changed();
+  return { file, line, result: parseCanonicalJson(raw, { maxBytes }), raw };
+}
+
+/**
+ * One listed .ndjson line (the import's manifest item). The file is opened and checked as any
+ * document is, then only this line's bytes are read.
+ */
+export async function readDocumentLine(file: string, range: LineRange, options: ReadOptions = {}): Promise<DocumentResult> {
+  const opened = await openOrRefuse(file, options.root, range.line);
+  if ('refused' in opened) return opened.refused;
+  try {
+    return await readLine(opened.handle, file, range, options);
+  } finally {
+    await opened.handle.close();
+  }
 }
 
 /**
  * The documents in one file. Exports and .json articles are refused unread when the file is over the
- * limit; .ndjson files are streamed and the limit applies to each line.
+ * limit; .ndjson files are streamed and the limit applies to each line. A document-fault error
+ * (missing, not a regular file, outside the root) is a rejection; any other error is thrown.
  */
 export async function* readDocumentFile(file: string, options: ReadOptions = {}): AsyncGenerator<DocumentResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   if (extname(file).toLowerCase() === '.ndjson') {
-    try {
-      yield* readNdjson(file, maxBytes);
-    } catch (error) {
-      yield { file, result: failed(`cannot read the file: ${reason(error)}`) };
-    }
+    yield* readNdjson(file, options);
     return;
   }
-  let handle: FileHandle | undefined;
-  let bytes: Uint8Array | null;
+  const opened = await openOrRefuse(file, options.root);
+  if ('refused' in opened) {
+    yield opened.refused;
+    return;
+  }
+  const { handle, size } = opened;
+  let bytes: Buffer | undefined;
+  let unkept: { size: number; sha256: string } | undefined;
   try {
-    const info = await stat(file);
-    if (info.size > maxBytes) {
-      yield { file, result: { ok: false, errors: [oversizeError(info.size, maxBytes)] } };
-      return;
+    if (size > maxBytes) {
+      if (options.identifyOversize) unkept = await hashRange(handle, 0, size, options);
+    } else {
+      // One byte more than fstat said tells a file that is still being written.
+      bytes = await readAt(handle, 0, size + 1, options);
     }
-    handle = await open(file, 'r');
-    bytes = await readCapped(handle, info.size, maxBytes);
-  } catch (error) {
-    yield { file, result: failed(`cannot read the file: ${reason(error)}`) };
-    return;
   } finally {
-    await handle?.close();
+    await handle.close();
   }
-  if (bytes === null) {
-    yield { file, result: failed(`the file grew past the limit of ${maxBytes} bytes while it was read`) };
+  if (bytes === undefined) {
+    yield { file, result: { ok: false, errors: [oversizeError(size, maxBytes)] }, ...(unkept ? { unkept } : {}) };
+    return;
+  }
+  if (bytes.length > size) {
+    yield {
+      file,
+      result: failed(`the file grew while it was read (it had ${size} bytes when opened): import it again once it is complete`),
+      unkept: { size: 0, sha256: sha256(`grew:${file}`) },
+    };
     return;
   }
   for (const { line, result } of parseDocumentBytes(file, bytes, { maxBytes })) {
@@ -183,36 +379,104 @@ export async function* readDocumentFile(file: string, options: ReadOptions = {})
   }
 }
 
-/** Files under `dir` with a document extension, depth first, names in code-unit order. */
-export async function* walkDocumentFiles(dir: string): AsyncGenerator<string> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    // Symlinked directories are not followed: a link cycle would walk forever.
-    if (entry.isDirectory()) yield* walkDocumentFiles(path);
-    else if ((entry.isFile() || entry.isSymbolicLink()) && DOCUMENT_EXTENSIONS.has(extname(entry.name).toLowerCase())) yield path;
+/** A name as UTF-8 text, or null when its bytes are not UTF-8 (such a name cannot be stored or shown). */
+function utf8Name(name: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(name);
+  } catch {
+    return null;
   }
 }
 
+/** A lossy, printable form of a name that is not UTF-8: bytes outside printable ASCII as %XX. */
+export function lossyName(name: Buffer): string {
+  let out = '';
+  for (const byte of name)
+    out += byte < 0x20 || byte >= 0x7f || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(byte);
+  return out;
+}
+
+const compareBytes = (a: { name: Buffer }, b: { name: Buffer }) => Buffer.compare(a.name, b.name);
+
 /**
- * The files of a source: each path is a file (taken whatever its extension) or a directory tree
- * (walked). A missing path throws SourceNotFoundError, since a typo must not look like an empty source.
+ * Entries under `dir` with a document extension, depth first, names in byte order. Names are read as
+ * bytes, so a name that is not UTF-8 becomes a problem entry instead of a misleading ENOENT later.
  */
-export async function* sourceFiles(paths: readonly string[]): AsyncGenerator<string> {
-  for (const path of paths) {
-    let info;
-    try {
-      info = await stat(path);
-    } catch {
-      throw new SourceNotFoundError(path);
+async function* walk(dir: string, realDir: string, root: string, signal: AbortSignal | undefined): AsyncGenerator<SourceEntry> {
+  signal?.throwIfAborted();
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+  } catch (error) {
+    if (!isDocumentFsError(error)) throw error;
+    yield { path: dir, real: realDir, root, problem: `the directory cannot be listed (${error.code}): its files were not imported` };
+    return;
+  }
+  entries.sort(compareBytes);
+  for (const entry of entries) {
+    const name = utf8Name(entry.name);
+    if (name === null) {
+      const shown = lossyName(entry.name);
+      const what = entry.isDirectory() ? 'directory' : 'file';
+      if (entry.isDirectory() || DOCUMENT_EXTENSIONS.has(extname(shown).toLowerCase())) {
+        const problem = `the ${what} name is not valid UTF-8 (shown here with %-escapes): rename it to import ${entry.isDirectory() ? 'its files' : 'it'}`;
+        yield { path: join(dir, shown), real: join(realDir, shown), root, problem };
+      }
+      continue;
     }
-    if (info.isDirectory()) yield* walkDocumentFiles(path);
-    else yield path;
+    const path = join(dir, name);
+    const real = join(realDir, name);
+    // Symlinked directories are not followed: a link cycle would walk forever.
+    if (entry.isDirectory()) yield* walk(path, real, root, signal);
+    else if (DOCUMENT_EXTENSIONS.has(extname(name).toLowerCase())) {
+      // Anything else with a document's name (a FIFO, a device) is listed and refused when read.
+      yield entry.isSymbolicLink() ? await linkEntry(path, real, root) : { path, real, root };
+    }
+  }
+}
+
+/** A link inside the root is keyed by its target (so it and the target are one document). */
+async function linkEntry(path: string, real: string, root: string): Promise<SourceEntry> {
+  try {
+    const target = await realpath(real);
+    if (isInside(target, root)) return { path, real: target, root };
+  } catch (error) {
+    if (!isDocumentFsError(error)) throw error;
+  }
+  // Outside the root, dangling or a loop: listed under its own name, refused when read.
+  return { path, real, root };
+}
+
+/**
+ * The entries of a source: each path is a file (taken whatever its extension) or a directory tree
+ * (walked). A missing path throws SourceNotFoundError, since a typo must not look like an empty
+ * source. A path inside one already walked (the same directory twice, an alias of it) adds nothing;
+ * files reached twice otherwise share their `real` path, for the manifest to drop the repeat.
+ */
+export async function* sourceFiles(paths: readonly string[], options: { signal?: AbortSignal } = {}): AsyncGenerator<SourceEntry> {
+  const walked: string[] = [];
+  for (const path of paths) {
+    let real: string;
+    let info: Stats;
+    try {
+      real = await realpath(path);
+      info = await stat(real);
+    } catch (error) {
+      if (isDocumentFsError(error)) throw new SourceNotFoundError(path, error.code);
+      throw error;
+    }
+    if (walked.some((root) => isInside(real, root))) continue;
+    if (info.isDirectory()) {
+      walked.push(real);
+      yield* walk(path, real, real, options.signal);
+    } else yield { path, real, root: real };
   }
 }
 
 /** Every document under a path (a file or a directory tree), in sorted order. */
 export async function* readDocuments(path: string, options: ReadOptions = {}): AsyncGenerator<DocumentResult> {
-  for await (const file of sourceFiles([path])) yield* readDocumentFile(file, options);
+  for await (const entry of sourceFiles([path], { ...(options.signal ? { signal: options.signal } : {}) })) {
+    if (entry.problem !== undefined) yield { file: entry.path, result: failed(entry.problem), unkept: { size: 0, sha256: sha256(`problem:${entry.path}`) } };
+    else yield* readDocumentFile(entry.path, { ...options, root: entry.root });
+  }
 }

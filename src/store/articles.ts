@@ -8,28 +8,25 @@ export type ApplyResult = { outcome: Exclude<Outcome, 'rejected'>; revision: num
 
 type CurrentRow = { current_revision: number; content_hash: string; article: Article };
 
-async function lockCurrent(q: Queryable, sourceId: string, forUpdate: boolean): Promise<CurrentRow | undefined> {
+async function lockCurrent(q: Queryable, sourceId: string): Promise<CurrentRow | undefined> {
   const rows = await q.query<CurrentRow>(
     `SELECT a.current_revision, a.content_hash, r.article
        FROM articles a JOIN article_revisions r ON r.source_id = a.source_id AND r.revision = a.current_revision
-      WHERE a.source_id = $1 ${forUpdate ? 'FOR UPDATE OF a' : ''}`,
+      WHERE a.source_id = $1 FOR UPDATE OF a`,
     [sourceId],
   );
   return rows[0];
 }
 
 /**
- * Decides created / updated / unchanged by content hash, and (unless dryRun) writes it: a new
- * article, a new revision beside the old ones, or nothing. Must run inside a transaction.
+ * Decides created / updated / unchanged by content hash, and writes it: a new article, a new revision
+ * beside the old ones, or nothing. Must run inside a transaction. A dry run calls it too, inside a
+ * savepoint it rolls back, so the plan meets the same constraints as the real write.
  */
-export async function applyArticle(
-  q: Queryable,
-  input: { article: Article; contentHash: string; policy: ReviewPolicy; runId: string; dryRun: boolean },
-): Promise<ApplyResult> {
-  const { article, contentHash, policy, runId, dryRun } = input;
-  let current = await lockCurrent(q, article.sourceId, !dryRun);
+export async function applyArticle(q: Queryable, input: { article: Article; contentHash: string; policy: ReviewPolicy; runId: string }): Promise<ApplyResult> {
+  const { article, contentHash, policy, runId } = input;
+  let current = await lockCurrent(q, article.sourceId);
   if (!current) {
-    if (dryRun) return { outcome: 'created', revision: 1, changedFields: [] };
     // ON CONFLICT: an overlapping import may create the same article concurrently; we then wait
     // for its commit and treat this document as an update of what it wrote.
     const inserted = await q.query(
@@ -38,28 +35,30 @@ export async function applyArticle(
       [article.sourceId, articleSlug(article), article.title, contentHash, initialReviewState(policy, article)],
     );
     if (inserted.length === 1) {
-      await q.query(
-        'INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run) VALUES ($1, 1, $2, $3, $4)',
-        [article.sourceId, contentHash, JSON.stringify(article), runId],
-      );
+      await q.query('INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run) VALUES ($1, 1, $2, $3, $4)', [
+        article.sourceId,
+        contentHash,
+        JSON.stringify(article),
+        runId,
+      ]);
       return { outcome: 'created', revision: 1, changedFields: [] };
     }
-    current = await lockCurrent(q, article.sourceId, true);
+    current = await lockCurrent(q, article.sourceId);
     if (!current) throw new Error(`article ${article.sourceId} vanished while being imported`);
   }
   if (current.content_hash === contentHash) return { outcome: 'unchanged', revision: current.current_revision, changedFields: [] };
 
-  const fields = changedFields(current.article as unknown as Record<string, unknown>, article as unknown as Record<string, unknown>);
+  const fields = changedFields(current.article, article);
   const existing = await q.query<{ revision: number }>('SELECT revision FROM article_revisions WHERE source_id = $1 AND content_hash = $2', [
     article.sourceId,
     contentHash,
   ]);
-  const [{ next } = { next: 1 }] = await q.query<{ next: number }>('SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM article_revisions WHERE source_id = $1', [
-    article.sourceId,
-  ]);
+  const [{ next } = { next: 1 }] = await q.query<{ next: number }>(
+    'SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM article_revisions WHERE source_id = $1',
+    [article.sourceId],
+  );
   // Content that goes back to an earlier revision points at it again: hashes are unique per article.
   const revision = existing[0]?.revision ?? next;
-  if (dryRun) return { outcome: 'updated', revision, changedFields: fields };
   if (!existing[0]) {
     await q.query('INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run) VALUES ($1, $2, $3, $4, $5)', [
       article.sourceId,

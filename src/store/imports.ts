@@ -2,7 +2,15 @@ import type { FieldError } from '../domain/article/index.js';
 import type { ImportCounts, ImportReport, Outcome } from '../domain/import/index.js';
 import type { Queryable } from './db.js';
 
-export type ResultRow = { seq: number; line: number; path: string; sourceId: string | null; outcome: Outcome; changedFields: string[] | null; errors: FieldError[] | null };
+export type ResultRow = {
+  seq: number;
+  line: number;
+  path: string;
+  sourceId: string | null;
+  outcome: Outcome;
+  changedFields: string[] | null;
+  errors: FieldError[] | null;
+};
 
 export type Quarantine = { path: string; line: number; sourceId: string | null; sha256: string; size: number; raw: Uint8Array | null; errors: FieldError[] };
 
@@ -22,6 +30,34 @@ export type RejectionRow = {
   hasRaw: boolean;
 };
 
+export type RunRow = {
+  runId: string;
+  workflowId: string;
+  status: string;
+  dryRun: boolean;
+  total: number | null;
+  report: ImportReport | null;
+  startedAt: string;
+  finishedAt: string | null;
+};
+
+/**
+ * One place in a source: a file (`line` 0), or one line of an .ndjson file with its byte range. `root`
+ * is the source root the file must stay inside when read; `problem` marks an entry refused when listed.
+ */
+export type ManifestEntry = { path: string; root?: string | null; line?: number; offset?: number | null; length?: number | null; problem?: string | null };
+
+/** A manifest row; rows written before migration 3 have line 0 and no range, root or problem. */
+export type ManifestItem = {
+  seq: number;
+  path: string;
+  line: number;
+  offset: number | null;
+  length: number | null;
+  root: string | null;
+  problem: string | null;
+};
+
 /** Manifest rows go in chunks so 100k paths never become one giant statement. */
 const MANIFEST_CHUNK = 2_000;
 
@@ -35,26 +71,52 @@ export function createImportRepo(db: Queryable) {
       );
     },
 
-    /** Writes the manifest once; a retried listing finds it and returns its size. */
-    async writeManifest(runId: string, paths: AsyncIterable<string>, onChunk?: (written: number) => void): Promise<number> {
+    /**
+     * Writes the manifest once; a retried listing finds it and returns its size. Entries repeating a
+     * (path, line) already listed (the same file reached twice) are dropped, so seqs stay dense. The
+     * check looks only at seqs before the chunk, so a listing retried after a crash writes the very same
+     * rows again (ON CONFLICT DO NOTHING), and memory holds one chunk, however large the source.
+     */
+    async writeManifest(runId: string, entries: AsyncIterable<ManifestEntry>, onChunk?: (written: number) => void | Promise<void>): Promise<number> {
       const [existing] = await db.query<{ total: number | null }>('SELECT total FROM import_runs WHERE run_id = $1', [runId]);
       if (existing?.total != null) return existing.total;
       let seq = 0;
-      let chunk: string[] = [];
+      let chunk: ManifestEntry[] = [];
       const flush = async () => {
         if (chunk.length === 0) return;
-        const seqs = chunk.map((_, i) => seq - chunk.length + i);
-        await db.query(
-          `INSERT INTO import_items (run_id, seq, path) SELECT $1, s, p FROM unnest($2::int[], $3::text[]) AS t(s, p)
-           ON CONFLICT (run_id, seq) DO NOTHING`,
-          [runId, seqs, chunk],
+        const [row] = await db.query<{ n: number }>(
+          `WITH incoming AS (
+             SELECT * FROM unnest($2::text[], $3::int[], $4::int8[], $5::int8[], $6::text[], $7::text[])
+               WITH ORDINALITY AS t(path, line, byte_offset, byte_length, root, problem, ord)
+           ), fresh AS (
+             SELECT DISTINCT ON (path, line) * FROM incoming i
+              WHERE NOT EXISTS (SELECT 1 FROM import_items x WHERE x.run_id = $1 AND x.path = i.path AND x.line = i.line AND x.seq < $8)
+              ORDER BY path, line, ord
+           ), numbered AS (
+             SELECT *, $8 + row_number() OVER (ORDER BY ord) - 1 AS seq FROM fresh
+           ), inserted AS (
+             INSERT INTO import_items (run_id, seq, path, line, byte_offset, byte_length, root, problem)
+             SELECT $1, seq, path, line, byte_offset, byte_length, root, problem FROM numbered
+             ON CONFLICT (run_id, seq) DO NOTHING
+           )
+           SELECT count(*)::int AS n FROM numbered`,
+          [
+            runId,
+            chunk.map((e) => e.path),
+            chunk.map((e) => e.line ?? 0),
+            chunk.map((e) => e.offset ?? null),
+            chunk.map((e) => e.length ?? null),
+            chunk.map((e) => e.root ?? null),
+            chunk.map((e) => e.problem ?? null),
+            seq,
+          ],
         );
+        seq += row?.n ?? 0;
         chunk = [];
-        onChunk?.(seq);
+        await onChunk?.(seq);
       };
-      for await (const path of paths) {
-        chunk.push(path);
-        seq++;
+      for await (const entry of entries) {
+        chunk.push(entry);
         if (chunk.length >= MANIFEST_CHUNK) await flush();
       }
       await flush();
@@ -62,8 +124,12 @@ export function createImportRepo(db: Queryable) {
       return seq;
     },
 
-    async items(runId: string, from: number, to: number): Promise<Array<{ seq: number; path: string }>> {
-      return db.query('SELECT seq, path FROM import_items WHERE run_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq', [runId, from, to]);
+    async items(runId: string, from: number, to: number): Promise<ManifestItem[]> {
+      return db.query<ManifestItem>(
+        `SELECT seq, path, line, byte_offset AS "offset", byte_length AS "length", root, problem
+           FROM import_items WHERE run_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
+        [runId, from, to],
+      );
     },
 
     async committedBatch(runId: string, from: number): Promise<ImportCounts | undefined> {
@@ -93,11 +159,15 @@ export function createImportRepo(db: Queryable) {
     },
 
     async finishRun(report: ImportReport): Promise<void> {
-      await db.query(`UPDATE import_runs SET status = $2, report = $3, finished_at = now() WHERE run_id = $1`, [report.importRunId, report.status, JSON.stringify(report)]);
+      await db.query(`UPDATE import_runs SET status = $2, report = $3, finished_at = now() WHERE run_id = $1`, [
+        report.importRunId,
+        report.status,
+        JSON.stringify(report),
+      ]);
     },
 
-    async getRun(idOrWorkflowId: string): Promise<{ runId: string; workflowId: string; status: string; dryRun: boolean; total: number | null; report: ImportReport | null; startedAt: string; finishedAt: string | null } | undefined> {
-      const [row] = await db.query<{ runId: string; workflowId: string; status: string; dryRun: boolean; total: number | null; report: ImportReport | null; startedAt: string; finishedAt: string | null }>(
+    async getRun(idOrWorkflowId: string): Promise<RunRow | undefined> {
+      const [row] = await db.query<RunRow>(
         `SELECT run_id AS "runId", workflow_id AS "workflowId", status, dry_run AS "dryRun", total, report, started_at AS "startedAt", finished_at AS "finishedAt"
            FROM import_runs WHERE run_id = $1 OR workflow_id = $1 ORDER BY started_at DESC LIMIT 1`,
         [idOrWorkflowId],
@@ -105,12 +175,29 @@ export function createImportRepo(db: Queryable) {
       return row;
     },
 
-    async listRuns(limit: number) {
-      return db.query(
+    async listRuns(limit: number, offset = 0): Promise<RunRow[]> {
+      return db.query<RunRow>(
         `SELECT run_id AS "runId", workflow_id AS "workflowId", status, dry_run AS "dryRun", total, report, started_at AS "startedAt", finished_at AS "finishedAt"
-           FROM import_runs ORDER BY started_at DESC LIMIT $1`,
-        [limit],
+           FROM import_runs ORDER BY started_at DESC, run_id LIMIT $1 OFFSET $2`,
+        [limit, offset],
       );
+    },
+
+    async countRuns(): Promise<number> {
+      const [row] = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM import_runs');
+      return Number(row?.n ?? 0);
+    },
+
+    /**
+     * Records how a run ended when its workflow never reported (terminated or timed out through Temporal,
+     * or its final report failed to land). Only a row still `running` changes: the workflow's own report wins.
+     */
+    async markRunEnded(runId: string, status: 'terminated' | 'timed_out' | 'failed' | 'cancelled', finishedAt: Date | undefined): Promise<boolean> {
+      const rows = await db.query(
+        `UPDATE import_runs SET status = $2, finished_at = COALESCE($3::timestamptz, now()) WHERE run_id = $1 AND status = 'running' RETURNING run_id`,
+        [runId, status, finishedAt?.toISOString() ?? null],
+      );
+      return rows.length > 0;
     },
 
     async results(runId: string, options: { limit: number; offset: number; outcome?: Outcome }): Promise<ResultRow[]> {
@@ -135,8 +222,10 @@ export function createImportRepo(db: Queryable) {
     /** A document accepted at a place, or under an id, that had open rejections resolves them. */
     async resolve(runId: string, at: { path: string; line: number; sourceId: string }): Promise<number> {
       const rows = await db.query(
+        // A rejection this same run recorded is never resolved by another document of the run: which
+        // of the two committed first is timing, and the outcome must not depend on it.
         `UPDATE rejections SET resolved_at = now(), resolved_by_run = $4
-          WHERE resolved_at IS NULL AND ((path = $1 AND line = $2) OR source_id = $3) RETURNING id`,
+          WHERE resolved_at IS NULL AND ((path = $1 AND line = $2) OR (source_id = $3 AND last_run_id <> $4)) RETURNING id`,
         [at.path, at.line, at.sourceId, runId],
       );
       return rows.length;

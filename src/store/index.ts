@@ -16,13 +16,21 @@ export type Store = {
   close(): Promise<void>;
 };
 
-export async function openDb(config: DatabaseConfig): Promise<Db> {
-  return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
+export type StoreOptions = {
+  /**
+   * PostgreSQL connections at most. A worker passes at least its activity slots (plus room for its HTTP
+   * API): a smaller pool makes activities wait for a connection inside their timeouts. PGlite has one.
+   */
+  poolSize?: number;
+};
+
+export async function openDb(config: DatabaseConfig, options: StoreOptions = {}): Promise<Db> {
+  return config.kind === 'postgres' ? openPostgres(config.url, { max: options.poolSize }) : openPglite(config.dataDir);
 }
 
 /** Opens the database, applies pending migrations and builds the table-group repositories. */
-export async function openStore(config: DatabaseConfig): Promise<Store> {
-  const db = await openDb(config);
+export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
+  const db = await openDb(config, options);
   try {
     await migrate(db);
   } catch (error) {

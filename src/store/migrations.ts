@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { ErrorType, PressroomError } from '../domain/errors.js';
 import type { Db } from './db.js';
 
 // Numbered, forward-only migrations. Never edit one that has shipped: add the next number.
@@ -101,30 +103,104 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX rejections_open ON rejections (path, line, sha256) WHERE resolved_at IS NULL;
       CREATE INDEX rejections_open_source ON rejections (source_id) WHERE resolved_at IS NULL;`,
   },
+  {
+    id: 3,
+    name: 'manifest lines and sourceId claims',
+    // A manifest item is a file (line 0) or one .ndjson line with its byte range, so a huge stream is
+    // batched like a directory. Existing rows stay valid: line 0, no range means "the whole file".
+    // import_claims holds, per run and sourceId, the first document in manifest order seen so far,
+    // with what the article was before the run wrote it, so a later-committing earlier document can undo
+    // the loser's write (see src/ingest/claims.ts).
+    sql: `
+      ALTER TABLE import_items
+        ADD COLUMN line         integer NOT NULL DEFAULT 0,
+        ADD COLUMN byte_offset  bigint,
+        ADD COLUMN byte_length  bigint,
+        ADD COLUMN root         text,
+        ADD COLUMN problem      text;
+      CREATE INDEX import_items_path ON import_items (run_id, path, line);
+      CREATE TABLE import_claims (
+        run_id        text NOT NULL REFERENCES import_runs (run_id),
+        source_id     text NOT NULL,
+        seq           integer NOT NULL,
+        line          integer NOT NULL,
+        path          text NOT NULL,
+        sha256        text NOT NULL,
+        size          bigint NOT NULL,
+        content_hash  text NOT NULL,
+        prior         jsonb,
+        PRIMARY KEY (run_id, source_id)
+      );`,
+  },
+  {
+    id: 5,
+    name: 'import runs ended outside the workflow',
+    // A run terminated or timed out through Temporal never reports; reading it records how it ended.
+    sql: `
+      ALTER TABLE import_runs DROP CONSTRAINT import_runs_status_check;
+      ALTER TABLE import_runs ADD CONSTRAINT import_runs_status_check
+        CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'terminated', 'timed_out'));`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every process that migrates this database.
 const MIGRATION_LOCK_KEY = 7_233_001;
 
-/** Applies the migrations not yet recorded, each in its own transaction. Safe to run concurrently. */
-export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id          integer PRIMARY KEY,
-    name        text NOT NULL,
-    applied_at  timestamptz NOT NULL DEFAULT now()
-  )`);
-  const applied: number[] = [];
-  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
-    const done = await db.transaction(async (tx) => {
-      // Two workers starting together against one PostgreSQL must not both apply a migration.
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
-      if (seen.length > 0) return false;
-      await tx.exec(migration.sql);
-      await tx.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
-      return true;
-    });
-    if (done) applied.push(migration.id);
+/** What a migration's SQL hashes to; recorded when it is applied, compared on every start. */
+export function migrationChecksum(migration: Pick<Migration, 'sql'>): string {
+  return createHash('sha256').update(migration.sql, 'utf8').digest('hex');
+}
+
+/** A migration this database applied has different SQL now: its schema is no longer what the code describes. */
+export class MigrationChangedError extends PressroomError {
+  constructor(
+    readonly migration: Pick<Migration, 'id' | 'name'>,
+    readonly recorded: string,
+    readonly shipped: string,
+  ) {
+    super(
+      ErrorType.MigrationChanged,
+      `migration ${migration.id} ("${migration.name}") was changed after this database applied it (recorded sha256 ${recorded.slice(0, 12)}…, ` +
+        `shipped ${shipped.slice(0, 12)}…): a shipped migration must never change. Restore it and put the change in a new migration; ` +
+        'retrying will not help.',
+    );
   }
-  return applied;
+}
+
+/**
+ * Applies the migrations not yet recorded, all in one transaction that first takes an advisory lock,
+ * so workers starting together on a fresh database queue up: even creating schema_migrations happens
+ * under the lock (CREATE TABLE IF NOT EXISTS is not safe against itself; two at once fail on
+ * pg_type_typname_nsp_index). Refuses to start when a recorded migration's SQL changed.
+ */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    // The checksum column came later: a database made before it gains it here, and its rows record the
+    // checksum of the SQL they find (the best evidence there is of what was applied).
+    await tx.exec(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        id          integer PRIMARY KEY,
+        name        text NOT NULL,
+        applied_at  timestamptz NOT NULL DEFAULT now()
+      );
+      ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text;`);
+    const recorded = new Map(
+      (await tx.query<{ id: number; checksum: string | null }>('SELECT id, checksum FROM schema_migrations')).map((r) => [r.id, r.checksum]),
+    );
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+      const checksum = migrationChecksum(migration);
+      if (recorded.has(migration.id)) {
+        const was = recorded.get(migration.id);
+        if (was == null) await tx.query('UPDATE schema_migrations SET checksum = $2 WHERE id = $1', [migration.id, checksum]);
+        else if (was !== checksum) throw new MigrationChangedError(migration, was, checksum);
+        continue;
+      }
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (id, name, checksum) VALUES ($1, $2, $3)', [migration.id, migration.name, checksum]);
+      applied.push(migration.id);
+    }
+    return applied;
+  });
 }

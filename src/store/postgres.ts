@@ -1,18 +1,33 @@
 import pg from 'pg';
-import type { Db, Queryable, Row } from './db.js';
+import { DatabaseUnavailableError, isTransientDbError, type Db, type Queryable, type Row } from './db.js';
 
 const INT8_OID = 20;
 
-export type PostgresOptions = { max?: number; connectionTimeoutMillis?: number };
+export type PostgresOptions = { max?: number | undefined; connectionTimeoutMillis?: number };
+
+/** Connections when the caller does not say; a worker sizes its pool from its activity slots. */
+export const DEFAULT_POOL_SIZE = 10;
+
+/** host:port/database, never the credentials. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL (unparsable)';
+  }
+}
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? 10,
+    max: options.max ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client losing its connection (server restart, proxy cut) must not crash the worker;
@@ -27,7 +42,18 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       return result.rows;
     },
   });
-  await pool.query('SELECT 1');
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    if (!isTransientDbError(error)) throw error;
+    throw new DatabaseUnavailableError(
+      `cannot reach PostgreSQL at ${describeUrl(url)}: ${error instanceof Error ? error.message : String(error)} (expected a running server; retrying helps once it is up)`,
+      {
+        cause: error,
+      },
+    );
+  }
   return {
     kind: 'postgres',
     ...wrap(pool),

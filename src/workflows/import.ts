@@ -1,58 +1,66 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   ContinueAsNew,
   allHandlersFinished,
   condition,
-  continueAsNew,
   isCancellation,
+  makeContinueAsNewFunc,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities/import.js';
 import {
-  ImportRequest,
+  ImportWorkflowInput,
   ZERO_COUNTS,
   addCounts,
+  importDetails,
+  importMemo,
+  importProgressLine,
+  importSummary,
   type ImportCounts,
   type ImportPhase,
   type ImportProgress,
   type ImportReport,
-  type ImportSettings,
   type ImportStatus,
 } from '../domain/import/index.js';
-import { ErrorType } from '../domain/errors.js';
+import { RunOutcome, WorkflowKind } from '../domain/names.js';
+import { parseInput } from './input.js';
 import { progressQuery } from './messages.js';
-import { importBatch as importBatchProfile, listing, quickStore } from './profiles.js';
+import { finishingStore, importBatch as importBatchProfile, listing } from './profiles.js';
+import { markOutcome, markStarted } from './search-attributes.js';
 
 const { listSource } = proxyActivities<ImportActivities>(listing);
 const { importBatch } = proxyActivities<ImportActivities>(importBatchProfile);
-const { finishImport } = proxyActivities<ImportActivities>(quickStore);
+const { finishImport } = proxyActivities<ImportActivities>(finishingStore);
 
-/** What one run hands the next through continue-as-new: a cursor and counts, never the manifest. */
-export type ImportCarry = { importRunId: string; total: number; cursor: number; counts: ImportCounts; startedAt: string; runs: number };
+export type { ImportCarry, ImportWorkflowInput } from '../domain/import/index.js';
 
-export type ImportWorkflowInput = ImportRequest & { carry?: ImportCarry };
+const OUTCOME: Record<ImportStatus, RunOutcome> = { completed: RunOutcome.completed, cancelled: RunOutcome.cancelled, failed: RunOutcome.failed };
 
 /**
  * Imports a source: lists it into the database, then runs batches of it, `concurrency` at a time,
  * each one transaction. Cancelling lets the batches in flight finish, then reports partial counts.
  */
 export async function importWorkflow(input: ImportWorkflowInput): Promise<ImportReport> {
-  const parsed = ImportRequest.safeParse(input);
-  if (!parsed.success) {
-    // Bad input fails the run at once: a thrown zod error would only fail the task, over and over.
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');
-    throw ApplicationFailure.nonRetryable(`invalid import request (${problems})`, ErrorType.InvalidInput);
-  }
-  const settings: ImportSettings = parsed.data;
+  const settings = parseInput('importWorkflow', ImportWorkflowInput, input);
   const info = workflowInfo();
-  const carry = input.carry;
+  const carry = settings.carry;
   const importRunId = carry?.importRunId ?? info.firstExecutionRunId;
   const startedAt = carry?.startedAt ?? new Date(info.startTime).toISOString();
   const runs = (carry?.runs ?? 0) + 1;
+
+  // What the Web UI shows, set by the workflow whoever started it; a continued run inherits the memo
+  // and search attributes through continue-as-new, and sets its current details again.
+  if (!carry) {
+    markStarted(WorkflowKind.import, settings.paths[0]);
+    upsertMemo(importMemo(settings));
+  }
+  const summary = importSummary(settings);
+  const details = importDetails(settings);
 
   let phase: ImportPhase = carry ? 'importing' : 'listing';
   let total = carry?.total ?? 0;
@@ -60,6 +68,12 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
   let counts: ImportCounts = carry?.counts ?? ZERO_COUNTS;
   let inFlight = 0;
   let reported = false;
+
+  const showDetails = () =>
+    setCurrentDetails(
+      [`**${summary}**`, importProgressLine(phase, total, counts), runs > 1 ? `run ${runs} of the chain` : '', details].filter(Boolean).join('\n\n'),
+    );
+  showDetails();
 
   setHandler(progressQuery, (): ImportProgress => ({
     phase,
@@ -76,6 +90,7 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
   }));
 
   const finish = async (status: ImportStatus): Promise<ImportReport> => {
+    markOutcome(status === 'completed' && counts.rejected > 0 ? RunOutcome.rejections : OUTCOME[status]);
     const report: ImportReport = {
       importRunId,
       workflowId: info.workflowId,
@@ -91,6 +106,7 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
     await CancellationScope.nonCancellable(() => finishImport(report));
     phase = status;
     reported = true;
+    showDetails();
     return report;
   };
 
@@ -101,10 +117,11 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
     if (!carry) {
       ({ total } = await listSource({ importRunId, workflowId: info.workflowId, paths: settings.paths, dryRun: settings.dryRun }));
       phase = 'importing';
+      showDetails();
     }
 
     let batchesThisRun = 0;
-    let failure: unknown;
+    let failure: Error | undefined;
     const mustStop = () =>
       failure !== undefined ||
       root.consideredCancelled ||
@@ -125,9 +142,10 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
           (batchCounts) => {
             counts = addCounts(counts, batchCounts);
             inFlight--;
+            showDetails();
           },
           (error: unknown) => {
-            failure ??= error;
+            failure ??= error instanceof Error ? error : new Error(String(error));
             inFlight--;
           },
         );
@@ -144,9 +162,13 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
     }
     if (cursor < total) {
       await condition(allHandlersFinished);
-      return await continueAsNew<typeof importWorkflow>({ ...input, carry: { importRunId, total, cursor, counts, startedAt, runs } });
+      // Memo and search attributes go along explicitly; the static summary cannot (SDK 1.24's
+      // ContinueAsNewOptions has no field for it), which is why current details repeat it.
+      const next = makeContinueAsNewFunc<typeof importWorkflow>({ memo: workflowInfo().memo, typedSearchAttributes: workflowInfo().typedSearchAttributes });
+      return await next({ ...settings, carry: { importRunId, total, cursor, counts, startedAt, runs } });
     }
     phase = 'finishing';
+    showDetails();
     return await finish('completed');
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;

@@ -1,8 +1,24 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors.js';
 
 // Named activity-option profiles. Every proxy picks one; none relies on the default retry policy,
-// which retries forever.
+// which retries forever. Whatever the budget, the non-retryable types fail at once, and an Unexpected
+// failure stops after UNEXPECTED_MAX_ATTEMPTS (the activity marks it non-retryable: a retry policy
+// cannot budget per type), so a long budget is spent only on DatabaseUnavailable and the like.
+
+/**
+ * Outlasts a database outage of about two hours: backoff from 1 s to a try a minute (waits of
+ * 1+2+…+32 s, then 119 of a minute: 126 tries over 2 h). For work whose loss costs more than waiting:
+ * a batch whose documents are read, and the report of an import whose documents are all stored.
+ * Bounded, so a database that never comes back still ends the import (failed, with the reason).
+ */
+const OUTLAST_OUTAGE: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 126,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
 
 /** Short database round trips. */
 export const quickStore = {
@@ -42,16 +58,21 @@ export const listing = {
 
 /**
  * One import batch: reads, parses and commits up to a few hundred documents. The heartbeat timeout
- * notices a killed worker within 15 s; the retry budget outlasts a database outage of minutes.
+ * notices a killed worker within 15 s (the commit heartbeats between documents too); the retry budget
+ * outlasts a database outage of two hours, where 30 tries 30 s apart gave up after 13 minutes and
+ * failed the whole import.
  */
 export const importBatch = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '15 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 30,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-  },
+  retry: OUTLAST_OUTAGE,
+} as const satisfies ActivityOptions;
+
+/**
+ * Recording how an import ended (finishImport): every document is already stored, so giving up after
+ * quickStore's 2.5 minutes would fail a finished import over an outage at its very end.
+ */
+export const finishingStore = {
+  startToCloseTimeout: '30 seconds',
+  retry: OUTLAST_OUTAGE,
 } as const satisfies ActivityOptions;

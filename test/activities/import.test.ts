@@ -89,7 +89,9 @@ describe('import activities (MockActivityEnvironment, real PGlite store)', () =>
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const broken = { ...store, imports: { ...store.imports, committedBatch: () => Promise.reject(refused) } } as Store;
     const activities = createImportActivities({ store: broken, reviewPolicy: 'none' });
-    const error = await new MockActivityEnvironment().run(activities.importBatch, { importRunId: 'run-b', from: 10, to: 20, dryRun: false }).catch((e: unknown) => e);
+    const error = await new MockActivityEnvironment()
+      .run(activities.importBatch, { importRunId: 'run-b', from: 10, to: 20, dryRun: false })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'DatabaseUnavailable', nonRetryable: false });
     expect((error as Error).message).toMatch(/database unavailable while importing batch 10-20 .*ECONNREFUSED.*retryable/);
   });
@@ -110,8 +112,22 @@ describe('import activities (MockActivityEnvironment, real PGlite store)', () =>
     );
     const sha = (text: string) => createHash('sha256').update(text).digest('hex');
     expect(rows).toEqual([
-      { path: join(dir, 'big.txt'), line: 0, size: 5_000, sha256: sha(bigFile), raw: null, errors: [{ field: 'document', message: expect.stringMatching(/over the limit/) }] },
-      { path: join(dir, 'lines.ndjson'), line: 1, size: 3_000, sha256: sha(bigLine), raw: null, errors: [{ field: 'document', message: expect.stringMatching(/^line 1 is .* over the limit/) }] },
+      {
+        path: join(dir, 'big.txt'),
+        line: 0,
+        size: 5_000,
+        sha256: sha(bigFile),
+        raw: null,
+        errors: [{ field: 'document', message: expect.stringMatching(/over the limit/) }],
+      },
+      {
+        path: join(dir, 'lines.ndjson'),
+        line: 1,
+        size: 3_000,
+        sha256: sha(bigLine),
+        raw: null,
+        errors: [{ field: 'document', message: expect.stringMatching(/^line 1 is .* over the limit/) }],
+      },
     ]);
   });
 });

@@ -1,14 +1,11 @@
-// `pressroom parse` and `pressroom synth`, called through the CLI's main() with stdout captured.
+// `pressroom parse` and `pressroom synth`, called through the CLI's main() with its output captured.
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/capture.js';
 import { synthesizeDocument } from '../../src/domain/article/index.js';
 import { VALID_EXPORT, withLine } from './fixtures.js';
-
-const parseCommand = (args: string[]) => main(['parse', ...args]);
-const synthCommand = (args: string[]) => main(['synth', ...args]);
 
 let dir: string;
 let out: string[];
@@ -17,16 +14,22 @@ let err: string[];
 function capture(): void {
   out = [];
   err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(`${args.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void err.push(`${args.join(' ')}\n`));
 }
 
+async function command(argv: string[]): Promise<number> {
+  const run = await runCli(argv);
+  if (run.stdout) out.push(run.stdout);
+  if (run.stderr) err.push(run.stderr);
+  return run.code;
+}
+const parseCommand = (args: string[]) => command(['parse', ...args]);
+const synthCommand = (args: string[]) => command(['synth', ...args]);
+
 function stdoutLines(): string[] {
-  return out.join('').split('\n').filter((line) => line !== '');
+  return out
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 beforeAll(async () => {
@@ -41,10 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 describe('pressroom parse', () => {
@@ -74,7 +73,11 @@ describe('pressroom parse', () => {
     expect(Object.keys(good ?? {})).toEqual(['file', 'ok', 'article', 'warnings']);
     expect(good).toMatchObject({ file: path.join(dir, 'mixed', 'a-good.txt'), ok: true, warnings: [] });
     expect((good?.article as { sourceId: string }).sourceId).toBe('alphanode-000001');
-    expect(bad).toEqual({ file: path.join(dir, 'mixed', 'b-bad.txt'), ok: false, errors: [{ field: 'meta.viewCount', message: 'expected a whole number >= 0, got "12k"' }] });
+    expect(bad).toEqual({
+      file: path.join(dir, 'mixed', 'b-bad.txt'),
+      ok: false,
+      errors: [{ field: 'meta.viewCount', message: 'expected a whole number >= 0, got "12k"' }],
+    });
     expect(Object.keys(ndjson ?? {})).toEqual(['file', 'line', 'ok', 'errors']);
     expect(ndjson).toMatchObject({ file: path.join(dir, 'mixed', 'c.ndjson'), line: 1, ok: false });
   });
@@ -87,9 +90,10 @@ describe('pressroom parse', () => {
   });
 
   it.each([
-    [['--bogus', 'x'], /unknown option "--bogus"/],
-    [[], /no paths given/],
-    [['--json'], /no paths given/],
+    [['--bogus', 'x'], /unknown option '--bogus'/],
+    [[], /missing required argument 'paths'/],
+    [['--json'], /missing required argument 'paths'/],
+    [[''], /PATH must not be empty/],
     [['/definitely/not/here'], /no such file or directory: \/definitely\/not\/here/],
     [['--max-bytes', 'lots', 'x'], /--max-bytes expects/],
   ])('exits 2 for a usage error: %j', async (args, message) => {
@@ -102,7 +106,7 @@ describe('pressroom parse', () => {
   it('--help prints usage and exits 0', async () => {
     capture();
     expect(await parseCommand(['--help'])).toBe(0);
-    expect(out.join('')).toMatch(/usage: pressroom parse/);
+    expect(out.join('')).toMatch(/Usage: pressroom parse/);
   });
 });
 
@@ -133,12 +137,15 @@ describe('pressroom synth', () => {
     expect(await synthCommand(['--count', 'x', '--out', dir])).toBe(2);
     expect(await synthCommand(['--count', '3', '--out', dir, '--bad-ratio', '2'])).toBe(2);
     expect(await synthCommand(['--nope'])).toBe(2);
-    const messages = err.join('').split('\n').filter((line) => line.startsWith('pressroom synth: '));
+    const messages = err
+      .join('')
+      .split('\n')
+      .filter((line) => line !== '');
     expect(messages).toEqual([
-      'pressroom synth: --out is required',
-      'pressroom synth: --count expects a whole number >= 0, got "x"',
-      'pressroom synth: --bad-ratio expects a number from 0 to 1, got "2"',
-      'pressroom synth: unknown option "--nope"',
+      'pressroom synth: --out is required (see `pressroom synth --help`)',
+      'pressroom synth: --count expects a whole number >= 0, got "x" (see `pressroom synth --help`)',
+      'pressroom synth: --bad-ratio expects a decimal number from 0 to 1, got "2" (see `pressroom synth --help`)',
+      "pressroom synth: unknown option '--nope' (see `pressroom synth --help`)",
     ]);
     expect(out).toEqual([]);
     expect(await synthCommand(['--help'])).toBe(0);

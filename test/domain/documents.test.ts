@@ -81,7 +81,9 @@ describe('size limits', () => {
     await handle.close();
     try {
       const docs = await collect(readDocumentFile(file));
-      expect(docs).toEqual([{ file, result: { ok: false, errors: [{ field: 'document', message: expect.stringMatching(/3072\.0 MB .* over the limit of 5\.0 MB/) }] } }]);
+      expect(docs).toEqual([
+        { file, result: { ok: false, errors: [{ field: 'document', message: expect.stringMatching(/3072\.0 MB .* over the limit of 5\.0 MB/) }] } },
+      ]);
     } finally {
       await rm(file);
     }
@@ -117,10 +119,17 @@ describe('size limits', () => {
     await writeFile(file, `${small}\n${long}\n${small}\n`);
     try {
       const docs = await collect(readDocumentFile(file, { maxBytes: 10_000 }));
-      expect(docs.map((d) => [d.line, d.result.ok])).toEqual([[1, true], [2, false], [3, true]]);
+      expect(docs.map((d) => [d.line, d.result.ok])).toEqual([
+        [1, true],
+        [2, false],
+        [3, true],
+      ]);
       expect(docs[1]?.raw).toBeUndefined();
       expect(docs[1]?.unkept).toEqual({ size: long.length, sha256: createHash('sha256').update(long).digest('hex') });
-      expect(docs[1]?.result).toEqual({ ok: false, errors: [{ field: 'document', message: expect.stringMatching(new RegExp(`^line 2 is ${(long.length / 1024).toFixed(1)} KB`)) }] });
+      expect(docs[1]?.result).toEqual({
+        ok: false,
+        errors: [{ field: 'document', message: expect.stringMatching(new RegExp(`^line 2 is ${(long.length / 1024).toFixed(1)} KB`)) }],
+      });
       expect(docs[2]?.unkept).toBeUndefined();
     } finally {
       await rm(file);

@@ -70,7 +70,9 @@ describe('fuzz', () => {
         }
       } else {
         rejected++;
-        const malformed = result.errors.length === 0 || result.errors.some((e) => typeof e.field !== 'string' || e.field === '' || typeof e.message !== 'string' || e.message === '');
+        const malformed =
+          result.errors.length === 0 ||
+          result.errors.some((e) => typeof e.field !== 'string' || e.field === '' || typeof e.message !== 'string' || e.message === '');
         if (malformed) throw new Error(`mutation ${i}: errors out of shape: ${JSON.stringify(result.errors)}`);
       }
     }

@@ -28,7 +28,13 @@ describe('the valid fixture', () => {
     expect(article.lede).toBe('this is the lede paragraph.');
     expect(article.sections).toEqual([
       { heading: null, blocks: [{ type: 'image', caption: 'caption one', source: 'example.com' }] },
-      { heading: 'first heading', blocks: [{ type: 'paragraph', text: 'paragraph one.' }, { type: 'code', text: 'code line 1\ncode line 2' }] },
+      {
+        heading: 'first heading',
+        blocks: [
+          { type: 'paragraph', text: 'paragraph one.' },
+          { type: 'code', text: 'code line 1\ncode line 2' },
+        ],
+      },
       { heading: 'checklist', blocks: [{ type: 'list', items: ['item a', 'item b'] }] },
     ]);
     expect(article.meta.entities).toEqual([
@@ -92,7 +98,9 @@ describe('rejections on document, title and meta', () => {
 
 describe('rejections on scalar meta fields', () => {
   it.each([['12k'], ['-5'], ['1.5'], ['12,34'], ['']])('view count %j', (value) => {
-    expect(rejectedOn(parse(withLine('view count201251', `view count${value}`)), 'meta.viewCount')).toBe(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
+    expect(rejectedOn(parse(withLine('view count201251', `view count${value}`)), 'meta.viewCount')).toBe(
+      `expected a whole number >= 0, got ${JSON.stringify(value)}`,
+    );
   });
 
   it('view count with thousands separators is accepted', () => {
@@ -109,7 +117,9 @@ describe('rejections on scalar meta fields', () => {
   });
 
   it('difficulty outside the three levels', () => {
-    expect(rejectedOn(parse(withLine('difficultyadvanced', 'difficultyexpert')), 'meta.difficulty')).toMatch(/beginner, intermediate or advanced, got "expert"/);
+    expect(rejectedOn(parse(withLine('difficultyadvanced', 'difficultyexpert')), 'meta.difficulty')).toMatch(
+      /beginner, intermediate or advanced, got "expert"/,
+    );
   });
 
   it('difficulty is case-insensitive and stored lower case', () => {
@@ -137,7 +147,9 @@ describe('rejections on block meta fields', () => {
   });
 
   it.each([['2023-02-30'], ['2023-13-01'], ['2021-02-29'], ['2024-04-31'], ['18/01/2023'], ['2023-1-18']])('revision last reviewed %j', (value) => {
-    expect(rejectedOn(parse(withLine('  • last reviewed: 2023-01-18', `  • last reviewed: ${value}`)), 'meta.revision.lastReviewed')).toMatch(/real calendar date/);
+    expect(rejectedOn(parse(withLine('  • last reviewed: 2023-01-18', `  • last reviewed: ${value}`)), 'meta.revision.lastReviewed')).toMatch(
+      /real calendar date/,
+    );
   });
 
   it('a leap day is a real date', () => {
@@ -148,12 +160,16 @@ describe('rejections on block meta fields', () => {
     expect(rejectedOn(parse(withLine('  • image heavy: 0', `  • image heavy: ${value}`)), 'meta.flags.imageHeavy')).toMatch(/expected 0 or 1/);
   });
 
-  it.each([['javascript:alert(1)'], ['data:image/png;base64,AAAA'], ['ftp://example.com/a.png'], ['//example.com/a.png'], ['https://'], ['https://exa mple.com/a.png']])(
-    'image url %j',
-    (value) => {
-      expect(rejectedOn(parse(withLine('    • url: https://example.com/a.png', `    • url: ${value}`)), 'meta.images[0].url')).toMatch(/http:\/\/ or https:\/\//);
-    },
-  );
+  it.each([
+    ['javascript:alert(1)'],
+    ['data:image/png;base64,AAAA'],
+    ['ftp://example.com/a.png'],
+    ['//example.com/a.png'],
+    ['https://'],
+    ['https://exa mple.com/a.png'],
+  ])('image url %j', (value) => {
+    expect(rejectedOn(parse(withLine('    • url: https://example.com/a.png', `    • url: ${value}`)), 'meta.images[0].url')).toMatch(/http:\/\/ or https:\/\//);
+  });
 
   it('the second image record is addressed by its index', () => {
     const text = withLine('    • caption: caption one', ['    • caption: caption one', '    • source: b.com', '    • url: data:x', '    • caption: two']);
@@ -189,7 +205,11 @@ describe('rejections on block meta fields', () => {
   });
 
   it('reports one error per broken rule', () => {
-    const text = withLine('view count201251', 'view count12k', withLine('hash0962f2cf19e8c5b25586106d', 'hashXYZ', withLine('  • depth: 95', '  • depth: 500')));
+    const text = withLine(
+      'view count201251',
+      'view count12k',
+      withLine('hash0962f2cf19e8c5b25586106d', 'hashXYZ', withLine('  • depth: 95', '  • depth: 500')),
+    );
     const result = parse(text);
     expect(result.ok ? [] : result.errors.map((e) => e.field).sort()).toEqual(['meta.hash', 'meta.score.depth', 'meta.viewCount']);
   });
@@ -208,7 +228,8 @@ describe('warnings', () => {
 
   it('has images: 1 with no image sources', () => {
     let text = VALID_EXPORT;
-    for (const line of ['image sources', '    • source: example.com', '    • url: https://example.com/a.png', '    • caption: caption one']) text = withLine(line, null, text);
+    for (const line of ['image sources', '    • source: example.com', '    • url: https://example.com/a.png', '    • caption: caption one'])
+      text = withLine(line, null, text);
     const { article, warnings } = accepted(parse(text));
     expect(article.meta.images).toBeUndefined();
     expect(warnings.map((w) => w.field)).toEqual(['meta.flags.hasImages']);
@@ -222,7 +243,11 @@ describe('quirks the format allows', () => {
   });
 
   it('accepts ": " and tab between label and value', () => {
-    const text = withLine('view count201251', 'view count: 201251', withLine('hash0962f2cf19e8c5b25586106d', 'hash\t0962f2cf19e8c5b25586106d', withLine('topicsome topic', 'topic:\tsome topic')));
+    const text = withLine(
+      'view count201251',
+      'view count: 201251',
+      withLine('hash0962f2cf19e8c5b25586106d', 'hash\t0962f2cf19e8c5b25586106d', withLine('topicsome topic', 'topic:\tsome topic')),
+    );
     const { article } = accepted(parse(text));
     expect(article.meta.viewCount).toBe(201251);
     expect(article.meta.hash).toBe('0962f2cf19e8c5b25586106d');
@@ -230,7 +255,11 @@ describe('quirks the format allows', () => {
   });
 
   it('matches labels case-insensitively, bullet keys too', () => {
-    const text = withLine('view count201251', 'VIEW COUNT201251', withLine('image sources', 'Image Sources', withLine('  • source id: alphanode-000001', '  • Source Id: alphanode-000001')));
+    const text = withLine(
+      'view count201251',
+      'VIEW COUNT201251',
+      withLine('image sources', 'Image Sources', withLine('  • source id: alphanode-000001', '  • Source Id: alphanode-000001')),
+    );
     const { article } = accepted(parse(text));
     expect(article.meta.viewCount).toBe(201251);
     expect(article.meta.images).toHaveLength(1);
@@ -238,7 +267,11 @@ describe('quirks the format allows', () => {
   });
 
   it('matches the longest label first: `stack` block vs `stacked…`, `code language` vs `code`', () => {
-    const text = withLine('stack', ['stack'], withLine('code languagepython', ['code languagepython', 'stackoverflow answers linked: 3', 'code owners: platform']));
+    const text = withLine(
+      'stack',
+      ['stack'],
+      withLine('code languagepython', ['code languagepython', 'stackoverflow answers linked: 3', 'code owners: platform']),
+    );
     const { article } = accepted(parse(text));
     expect(article.meta.stack).toEqual(['python']);
     expect(article.meta.codeLanguage).toBe('python');
@@ -246,7 +279,9 @@ describe('quirks the format allows', () => {
   });
 
   it('reads \\r\\n line endings and trailing white space', () => {
-    const text = VALID_EXPORT.split('\n').map((line) => `${line}  \t`).join('\r\n');
+    const text = VALID_EXPORT.split('\n')
+      .map((line) => `${line}  \t`)
+      .join('\r\n');
     expect(accepted(parse(text)).article).toEqual(accepted(parse(VALID_EXPORT)).article);
   });
 

@@ -8,7 +8,11 @@ const SEEDS = path.resolve(import.meta.dirname, '../../../shared/seeds');
 const present = existsSync(SEEDS);
 if (!present) console.warn(`seed conformance SKIPPED: no seeds folder at ${SEEDS}`);
 
-const seeds = present ? readdirSync(SEEDS).filter((name) => name.endsWith('.txt')).sort() : [];
+const seeds = present
+  ? readdirSync(SEEDS)
+      .filter((name) => name.endsWith('.txt'))
+      .sort()
+  : [];
 
 describe.skipIf(!present)('seed conformance', () => {
   it('finds the seeds', () => {

@@ -1,14 +1,16 @@
 // The generator and the parser agree: good exports parse to exactly the article they were rendered
 // from, malformed ones are rejected on exactly the field their kind names.
 import { describe, expect, it } from 'vitest';
-import {
-  Article, BAD_KINDS, badKindFor, parse, synthesizeDocument, synthesizeDocuments,
-} from '../../src/domain/article/index.js';
+import { Article, BAD_KINDS, badKindFor, parse, synthesizeDocument, synthesizeDocuments } from '../../src/domain/article/index.js';
 
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+  );
 }
 
 function canonical(value: unknown): string {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectClient, importProgress, startImport } from '../../src/client.js';
-import type { ImportReport } from '../../src/domain/import/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { startWorker } from '../../src/worker.js';
 import { writeCorpus } from '../helpers/corpus.js';
@@ -19,7 +18,7 @@ async function snapshot(store: Store, runId: string) {
   const [dupes] = await store.db.query<{ n: number; d: number }>('SELECT count(*) AS n, count(DISTINCT source_id) AS d FROM articles');
   const [revisions] = await store.db.query<{ n: number }>('SELECT count(*) AS n FROM article_revisions');
   const [results] = await store.db.query<{ n: number; d: number }>(
-    "SELECT count(*) AS n, count(DISTINCT (seq, line)) AS d FROM import_results WHERE run_id = $1",
+    'SELECT count(*) AS n, count(DISTINCT (seq, line)) AS d FROM import_results WHERE run_id = $1',
     [runId],
   );
   const [rejections] = await store.db.query<{ n: number }>('SELECT count(*) AS n FROM rejections');
@@ -44,7 +43,7 @@ for (const backend of backends()) {
       const refConfig = testConfig(reference.config);
       const refWorker = await startWorker(refConfig, { workflowBundle: workflowBundle(), http: false });
       const refClient = await connectClient(refConfig);
-      const refReport = (await (await startImport(refClient, { paths: [corpus.dir], batchSize: 50, concurrency: 2 })).handle.result()) as ImportReport;
+      const refReport = await (await startImport(refClient, { paths: [corpus.dir], batchSize: 50, concurrency: 2 })).handle.result();
       await refClient.close();
       const expected = await snapshot(refWorker.store, refReport.importRunId);
       await refWorker.shutdown();
@@ -73,7 +72,7 @@ for (const backend of backends()) {
       expect(processedAtKill).toBeLessThan(DOCS);
 
       const second = await spawnWorker({ temporalAddress: config.temporal.address, taskQueue, database: database.config });
-      const report = (await handle.result()) as ImportReport;
+      const report = await handle.result();
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
       await client.close();
@@ -120,14 +119,17 @@ describe('graceful shutdown: SIGTERM in the middle of an import (pglite)', () =>
     expect(existsSync(join(database.config.kind === 'pglite' ? database.config.dataDir : '', 'pressroom.lock'))).toBe(false);
 
     const second = await spawnWorker({ temporalAddress: config.temporal.address, taskQueue, database: database.config });
-    const report = (await handle.result()) as ImportReport;
+    const report = await handle.result();
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     await client.close();
     expect(report.counts).toEqual({ files: 1_000, documents: 1_000, created: corpus.good.length, updated: 0, unchanged: 0, rejected: corpus.bad.length });
     const store = await openStore(database.config);
     try {
-      const [results] = await store.db.query<{ n: number; d: number }>('SELECT count(*) AS n, count(DISTINCT (seq, line)) AS d FROM import_results WHERE run_id = $1', [report.importRunId]);
+      const [results] = await store.db.query<{ n: number; d: number }>(
+        'SELECT count(*) AS n, count(DISTINCT (seq, line)) AS d FROM import_results WHERE run_id = $1',
+        [report.importRunId],
+      );
       expect(results).toEqual({ n: 1_000, d: 1_000 });
     } finally {
       await store.close();

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectClient, importProgress, startImport } from '../../src/client.js';
-import type { ImportReport } from '../../src/domain/import/index.js';
 import { openStore } from '../../src/store/index.js';
 import { startWorker } from '../../src/worker.js';
 import { writeCorpus } from '../helpers/corpus.js';
@@ -54,8 +53,11 @@ describe.runIf(postgres)('database outage: PostgreSQL cut off for 20 s in the mi
       proxy.restore();
       expect(Date.now() - cutAt).toBeGreaterThanOrEqual(OUTAGE_MS);
 
-      const report = (await handle.result()) as ImportReport;
-      expect(report).toMatchObject({ status: 'completed', counts: { files: 1_000, documents: 1_000, created: corpus.good.length, rejected: corpus.bad.length, updated: 0, unchanged: 0 } });
+      const report = await handle.result();
+      expect(report).toMatchObject({
+        status: 'completed',
+        counts: { files: 1_000, documents: 1_000, created: corpus.good.length, rejected: corpus.bad.length, updated: 0, unchanged: 0 },
+      });
     } finally {
       await client.close();
       await worker.shutdown();

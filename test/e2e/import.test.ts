@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, runReview, startImport, type PressroomClient } from '../../src/client.js';
 import type { Config } from '../../src/config.js';
-import type { ImportReport } from '../../src/domain/import/index.js';
 import type { RejectionRow, ResultRow } from '../../src/store/imports.js';
 import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { rewrite, writeCorpus, type Corpus } from '../helpers/corpus.js';
@@ -29,7 +28,7 @@ for (const backend of backends()) {
     };
     const importDir = async (paths: string[], extra: { dryRun?: boolean; id?: string } = {}) => {
       const { handle } = await startImport(client, { paths, batchSize: 16, concurrency: 3, dryRun: extra.dryRun ?? false }, extra.id ? { id: extra.id } : {});
-      return (await handle.result()) as ImportReport;
+      return await handle.result();
     };
 
     beforeAll(async () => {
@@ -68,7 +67,10 @@ for (const backend of backends()) {
       for (const doc of corpus.bad) {
         const entry = rejections.find((r) => r.path === join(corpus.dir, doc.fileName));
         expect(entry, doc.fileName).toBeDefined();
-        expect(entry!.errors.map((e) => e.field), `${doc.fileName} (${doc.expectBad})`).toContain(doc.expectField);
+        expect(
+          entry!.errors.map((e) => e.field),
+          `${doc.fileName} (${doc.expectBad})`,
+        ).toContain(doc.expectField);
         expect(entry!.hasRaw).toBe(true);
       }
     });
@@ -152,7 +154,7 @@ for (const backend of backends()) {
       expect(first.handle.workflowId).toMatch(/^import-[0-9a-f]{12}$/);
       expect(await description.staticSummary()).toBe(`Import of ${big.dir}`);
       expect(await description.staticDetails()).toContain('batch size 10, concurrency 1');
-      const report = (await first.handle.result()) as ImportReport;
+      const report = await first.handle.result();
       expect(report.counts.created).toBe(400);
     });
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { inject } from 'vitest';
+import { SEARCH_ATTRIBUTES } from '../../src/domain/names.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { DatabaseConfig } from '../../src/store/index.js';
 
@@ -13,9 +15,17 @@ export function devServerEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
 }
 
-/** A time-skipping test server of this file's own, from the resolved binary (never a download). */
-export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } } });
+/**
+ * A time-skipping test server of this file's own, from the resolved binary (never a download), with
+ * Pressroom's search attributes registered: it refuses a workflow's upsert of an unknown one.
+ */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((name) => [name, encodeSearchAttributeIndexedValueType('KEYWORD')!])),
+  });
+  return env;
 }
 
 export function uniqueQueue(prefix: string): string {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseConfig } from '../../src/store/index.js';
-import { freePort } from '../../src/temporal/dev-server.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 export type WorkerProcess = { child: ChildProcess; httpUrl: string; output: () => string; exited: Promise<number | null> };
 
@@ -27,7 +27,10 @@ export async function spawnWorker(options: { temporalAddress: string; taskQueue:
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`worker exited early (${child.exitCode}):\n${output}`);
-    const ok = await fetch(`${httpUrl}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${httpUrl}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { child, httpUrl, output: () => output, exited };
     await sleep(200);
   }

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { setupTemporalBinaries } from '../../src/temporal/setup.js';
 import { resolveWorkflowsPath } from '../../src/worker.js';
+import { searchAttributeFlags } from '../../src/domain/names.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,7 +23,12 @@ export default async function setup(project: TestProject) {
   const binaries = setupTemporalBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'pressroom-test-'));
   const [server, bundle] = await Promise.all([
-    startDevServer({ headless: true, logFile: join(dir, 'temporal.log'), startTimeoutMs: 90_000 }),
+    startDevServer({
+      headless: true,
+      logFile: join(dir, 'temporal.log'),
+      startTimeoutMs: 90_000,
+      searchAttributes: searchAttributeFlags(),
+    }),
     bundleWorkflowCode({ workflowsPath: resolveWorkflowsPath(), logger: quietLogger }),
   ]);
   const bundlePath = join(dir, 'workflow-bundle.js');

@@ -60,6 +60,14 @@ for (const backend of backends()) {
       });
       expect(await store.probes.read('tx2')).toMatchObject({ value: 'x' });
     });
+
+    it('a rejection is resolved by a later run naming its source id, never by another document of the same run', async () => {
+      const quarantined = { line: 0, sourceId: 'resolve-me-1', sha256: 'a'.repeat(64), size: 3, raw: null, errors: [{ field: 'title', message: 'missing' }] };
+      await store.imports.quarantine('run-a', { ...quarantined, path: '/src/bad.txt' });
+      // Same run, another file with the same source id: which of the two committed first is timing.
+      expect(await store.imports.resolve('run-a', { path: '/src/good.txt', line: 0, sourceId: 'resolve-me-1' })).toBe(0);
+      expect(await store.imports.resolve('run-b', { path: '/src/good.txt', line: 0, sourceId: 'resolve-me-1' })).toBe(1);
+    });
   });
 }
 
@@ -139,5 +147,46 @@ describe.runIf(postgresBackend)('PostgreSQL connection cut mid-transaction', () 
       await proxy.stop();
       await database.cleanup();
     }
+  });
+});
+
+// Issue 8 item 15: the pool must hold as many connections as the worker has activity slots, or
+// activities wait for a connection inside their timeouts.
+describe.runIf(postgresBackend)('PostgreSQL pool size', () => {
+  it('a store opened for N activity slots holds N transactions open at once', async () => {
+    const { activitySlots } = await import('../../src/worker.js');
+    const slots = activitySlots({ import: { concurrency: 8, batchSize: 100 } });
+    expect(slots).toBeGreaterThan(10); // more than the old fixed pool of 10
+    const database = await postgresBackend!.create();
+    const store = await openStore(database.config, { poolSize: slots });
+    try {
+      let entered = 0;
+      let releaseAll!: () => void;
+      const allIn = new Promise<void>((resolve) => (releaseAll = resolve));
+      const transactions = Array.from({ length: slots }, () =>
+        store.db.transaction(async (tx) => {
+          await tx.query('SELECT 1');
+          if (++entered === slots) releaseAll();
+          await allIn;
+        }),
+      );
+      const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
+      expect(await Promise.race([allIn.then(() => 'all in' as const), timedOut])).toBe('all in');
+      await Promise.all(transactions);
+    } finally {
+      await store.close();
+      await database.cleanup();
+    }
+  });
+});
+
+describe('PostgreSQL unreachable at start-up', () => {
+  it('is a DatabaseUnavailableError naming host and port, never the password', async () => {
+    const { DatabaseUnavailableError } = await import('../../src/store/db.js');
+    const error = await openDb({ kind: 'postgres', url: 'postgres://someone:s3cret@127.0.0.1:1/nowhere' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(error).toMatchObject({ type: 'DatabaseUnavailable', retryable: true });
+    expect((error as Error).message).toContain('127.0.0.1:1/nowhere');
+    expect((error as Error).message).not.toContain('s3cret');
   });
 });

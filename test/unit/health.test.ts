@@ -7,7 +7,12 @@ describe('/health', () => {
       checks: { temporal: async () => undefined, database: async () => Promise.reject(new Error('connection refused')) },
     });
     expect(result.status).toBe(503);
-    expect(result.body).toMatchObject({ ok: false, temporal: { ok: true }, database: { ok: false, error: 'connection refused' }, error: 'cannot reach database' });
+    expect(result.body).toMatchObject({
+      ok: false,
+      temporal: { ok: true },
+      database: { ok: false, error: 'connection refused' },
+      error: 'cannot reach database',
+    });
   });
 
   it('serves it over HTTP, and 404 for unknown routes', async () => {
@@ -16,6 +21,7 @@ describe('/health', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${address.port}/health`);
       expect(res.status).toBe(503);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await res.json()).toMatchObject({ error: 'cannot reach temporal' });
       expect((await fetch(`http://127.0.0.1:${address.port}/nope`)).status).toBe(404);
     } finally {

@@ -3,7 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchInput, ImportActivities, ListSourceInput } from '../../src/activities/import.js';
-import { ZERO_COUNTS, type ImportCounts, type ImportReport } from '../../src/domain/import/index.js';
+import { importInput } from '../../src/client.js';
+import { ZERO_COUNTS, type ImportCounts, type ImportReport, type ImportRequest } from '../../src/domain/import/index.js';
 import { progressQuery } from '../../src/workflows/messages.js';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
 
@@ -32,6 +33,9 @@ function mockActivities(total: number, options: { gate?: Promise<void> } = {}) {
   return { activities, calls };
 }
 
+/** A complete workflow input, defaults filled in by the client's own function. */
+const request = (overrides: Partial<ImportRequest> = {}) => importInput({ paths: ['/src'], ...overrides });
+
 describe('importWorkflow on the time-skipping server (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
@@ -51,10 +55,16 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   it('splits the manifest into batches, never more than `concurrency` at once, and sums their counts', async () => {
     const { worker, calls, taskQueue } = await run(23, {});
     const report = await worker.runUntil(
-      env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import'), args: [{ paths: ['/src'], batchSize: 5, concurrency: 2 }] }),
+      env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import'), args: [request({ batchSize: 5, concurrency: 2 })] }),
     );
     const ranges = calls.batches.map((b) => [b.from, b.to]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-    expect(ranges).toEqual([[0, 5], [5, 10], [10, 15], [15, 20], [20, 23]]);
+    expect(ranges).toEqual([
+      [0, 5],
+      [5, 10],
+      [10, 15],
+      [15, 20],
+      [20, 23],
+    ]);
     expect(calls.maxInFlight).toBeLessThanOrEqual(2);
     expect(calls.maxInFlight).toBe(2);
     expect(calls.list).toHaveLength(1);
@@ -66,7 +76,11 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
     const { worker, calls, taskQueue } = await run(23, {});
     const workflowId = uniqueQueue('import-can');
     const report = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('importWorkflow', { taskQueue, workflowId, args: [{ paths: ['/src'], batchSize: 5, concurrency: 1, maxBatchesPerRun: 2 }] });
+      const handle = await env.client.workflow.start('importWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [request({ batchSize: 5, concurrency: 1, maxBatchesPerRun: 2 })],
+      });
       const result = (await handle.result()) as ImportReport;
       const description = await env.client.workflow.getHandle(workflowId).describe();
       expect(description.runId).not.toBe(handle.firstExecutionRunId);
@@ -86,7 +100,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
     const { worker, calls, taskQueue } = await run(50, {}, { gate });
     const workflowId = uniqueQueue('import-cancel');
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('importWorkflow', { taskQueue, workflowId, args: [{ paths: ['/src'], batchSize: 5, concurrency: 3 }] });
+      const handle = await env.client.workflow.start('importWorkflow', { taskQueue, workflowId, args: [request({ batchSize: 5, concurrency: 3 })] });
       // Wait (in real time, without skipping) until three batches are in flight.
       for (let i = 0; i < 200 && calls.batches.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await handle.query(progressQuery)).batchesInFlight).toBe(3);
@@ -105,11 +119,30 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   it('fails at once, naming the field, on an invalid request', async () => {
     const { worker, calls, taskQueue } = await run(5, {});
     const error = await worker
-      .runUntil(env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import-bad'), args: [{ paths: ['relative/dir'], batchSize: 0 }] }))
+      .runUntil(
+        env.client.workflow.execute('importWorkflow', {
+          taskQueue,
+          workflowId: uniqueQueue('import-bad'),
+          args: [{ ...request(), paths: ['relative/dir'], batchSize: 0 }],
+        }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
     expect((error as WorkflowFailedError).cause?.message).toMatch(/paths\.0: expected an absolute path.*batchSize/);
+    expect(calls.list).toHaveLength(0);
+  });
+
+  it('applies no defaults: an input without the settings the client fills in fails, naming each', async () => {
+    const { worker, calls, taskQueue } = await run(5, {});
+    const error = await worker
+      .runUntil(
+        env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import-nodefaults'), args: [{ paths: ['/src'] } as never] }),
+      )
+      .catch((e: unknown) => e);
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    for (const field of ['dryRun', 'batchSize', 'concurrency', 'maxHistoryEvents'])
+      expect((error as WorkflowFailedError).cause?.message).toContain(`${field}: `);
     expect(calls.list).toHaveLength(0);
   });
 
@@ -122,7 +155,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
     const taskQueue = uniqueQueue('import-ts');
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
     const error = await worker
-      .runUntil(env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import-fail'), args: [{ paths: ['/nope'] }] }))
+      .runUntil(env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import-fail'), args: [request({ paths: ['/nope'] })] }))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(calls.finished[0]).toMatchObject({ status: 'failed', total: 0 });
@@ -147,7 +180,11 @@ describe('importWorkflow history stays bounded', () => {
     const lengths: number[] = [];
     let largestEvent = 0;
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('importWorkflow', { taskQueue, workflowId, args: [{ paths: ['/src'], batchSize: 2, concurrency: 4, maxHistoryEvents: budget }] });
+      const handle = await env.client.workflow.start('importWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [request({ batchSize: 2, concurrency: 4, maxHistoryEvents: budget })],
+      });
       const report = (await handle.result()) as ImportReport;
       expect(report.counts.files).toBe(400);
       // Walk the chain through each run's continued-as-new event.

@@ -33,7 +33,7 @@ function isHeading(text: string): boolean {
 
 function endsSentence(text: string): boolean {
   const last = text.charCodeAt(text.length - 1);
-  return last === 46 /* . */ || last === 33 /* ! */ || last === 63 /* ? */ || last === 58 /* : */;
+  return last === 46 /* . */ || last === 33 /* ! */ || last === 63 /* ? */ || last === 58; /* : */
 }
 
 function pushCode(blocks: BodyBlock[], text: string): void {

@@ -3,7 +3,8 @@
 import { consistencyWarnings } from './checks.js';
 import { decodeDocument } from './decode.js';
 import { issuesToFieldErrors } from './issues.js';
-import { DEFAULT_MAX_DOCUMENT_BYTES, rejected } from './result.js';
+import { checkJsonValue, parseJson } from './json.js';
+import { DEFAULT_MAX_DOCUMENT_BYTES, onePerField, rejected } from './result.js';
 import type { ParseResult } from './result.js';
 import { sanitizeArticle } from './sanitize.js';
 import { Article } from './schema.js';
@@ -12,7 +13,11 @@ export type CanonicalOptions = { maxBytes?: number };
 
 /** Validates an already-decoded value as a canonical article. */
 export function parseCanonical(value: unknown): ParseResult {
+  // First, what would make validation itself unsafe (nesting deep enough to overflow a recursive
+  // walk) or the result unstorable (NUL, lone surrogates); zod then adds what else is wrong.
+  const unsafe = checkJsonValue(value);
   const first = Article.safeParse(value);
+  if (unsafe.length > 0) return rejected(onePerField([...unsafe, ...(first.success ? [] : issuesToFieldErrors(first.error.issues))]));
   if (!first.success) return rejected(issuesToFieldErrors(first.error.issues));
   // Cleaning can empty a required field (a title that was only markup), so validate what is kept.
   const clean = Article.safeParse(sanitizeArticle(first.data));
@@ -21,13 +26,9 @@ export function parseCanonical(value: unknown): ParseResult {
 }
 
 function parseJsonText(text: string): ParseResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return rejected([{ field: 'document', message: `expected a JSON article, got text that is not valid JSON (${reason})` }]);
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return rejected([parsed.error]);
+  const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const found = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
     return rejected([{ field: 'document', message: `expected a JSON object (one article), got ${found}` }]);

@@ -4,6 +4,7 @@ import { dropControlChars, hasControlChars } from './sanitize.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const NOT_BLANK = /\S/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB (${bytes} bytes)`;
@@ -37,6 +38,13 @@ export function decodeDocument(input: string | Uint8Array, maxBytes: number): st
     // At most 3 UTF-8 bytes per UTF-16 unit, so short strings pass without counting.
     const size = input.length * 3 <= maxBytes ? 0 : utf8Length(input);
     if (size > maxBytes) return oversizeError(size, maxBytes);
+    // Bytes pass the fatal decoder only as well-formed UTF-8, which never yields a lone surrogate; a
+    // string from elsewhere can hold one, and it has no UTF-8 form, so it is no more text than bad bytes.
+    const lone = LONE_SURROGATE.exec(input);
+    if (lone !== null) {
+      const hex = input.charCodeAt(lone.index).toString(16).toUpperCase();
+      return { field: 'document', message: `expected UTF-8 text, got a lone UTF-16 surrogate (U+${hex}) at position ${lone.index}, which has no UTF-8 form` };
+    }
     text = input;
   } else {
     if (input.byteLength > maxBytes) return oversizeError(input.byteLength, maxBytes);
@@ -56,8 +64,10 @@ export function decodeDocument(input: string | Uint8Array, maxBytes: number): st
     text = dropControlChars(text);
   }
   if (!NOT_BLANK.test(text)) {
-    return { field: 'document', message: text.length === 0 ? 'expected an article export, got an empty document' : 'expected an article export, got only white space' };
+    return {
+      field: 'document',
+      message: text.length === 0 ? 'expected an article export, got an empty document' : 'expected an article export, got only white space',
+    };
   }
   return text;
 }
-

@@ -2,13 +2,14 @@
 import type { z } from 'zod';
 import { fieldPath } from './result.js';
 import type { FieldError } from './result.js';
+import { showValue } from './schema.js';
 
 export function issuesToFieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        errors.push({ field: fieldPath([...issue.path, key]), message: `unexpected key ${JSON.stringify(key)}: not part of the canonical article` });
+        errors.push({ field: fieldPath([...issue.path, key]), message: `unexpected key ${showValue(key)}: not part of the canonical article` });
       }
       continue;
     }

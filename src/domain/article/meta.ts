@@ -3,7 +3,7 @@
 // the rules live in one place.
 import { isNoiseLine } from './lines.js';
 import type { FieldError, Warning } from './result.js';
-import { dedupeItems } from './sanitize.js';
+import { dedupeItems, extraLine } from './sanitize.js';
 import type { TextCleaner } from './sanitize.js';
 import { EXPECTED, showValue } from './schema.js';
 
@@ -45,7 +45,13 @@ const FIELDS: readonly Field[] = [
     label: 'payload',
     key: 'payload',
     shape: 'object',
-    keys: { sourceId: RAW, generator: TEXT, paragraphs: { kind: 'whole', expected: EXPECTED.paragraphs }, scenario: TEXT, seed: { kind: 'whole', expected: EXPECTED.seed } },
+    keys: {
+      sourceId: RAW,
+      generator: TEXT,
+      paragraphs: { kind: 'whole', expected: EXPECTED.paragraphs },
+      scenario: TEXT,
+      seed: { kind: 'whole', expected: EXPECTED.seed },
+    },
   },
   { label: 'notes', key: 'notes', shape: 'list', dedupe: false },
 ];
@@ -74,7 +80,10 @@ const GROUPED_DIGITS = /^\d{1,3}(?:,\d{3})+$/;
 
 /** `recommended action` → `recommendedAction`. */
 export function lowerCamelCase(key: string): string {
-  const words = key.trim().toLowerCase().split(/[\s_-]+/);
+  const words = key
+    .trim()
+    .toLowerCase()
+    .split(/[\s_-]+/);
   return words.map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1))).join('');
 }
 
@@ -82,7 +91,11 @@ export function lowerCamelCase(key: string): string {
 const KNOWN_KEYS = new Map<string, string>();
 for (const field of FIELDS) {
   if (field.shape !== 'object' && field.shape !== 'records') continue;
-  for (const key of Object.keys(field.keys)) KNOWN_KEYS.set(key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`), key);
+  for (const key of Object.keys(field.keys))
+    KNOWN_KEYS.set(
+      key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`),
+      key,
+    );
 }
 
 function bulletKey(raw: string): string {
@@ -211,7 +224,13 @@ class MetaReader {
         this.meta[key] = state.records.map((record, i) => this.object(record, state.field.keys, `meta.${key}[${i}]`));
       }
     }
-    if (this.extra.length > 0) this.meta.extra = this.extra;
+    // Unlabelled lines are kept verbatim, but they are text too: markup goes, as everywhere.
+    const extra: string[] = [];
+    for (const raw of this.extra) {
+      const line = extraLine(raw);
+      if (line !== null) extra.push(line);
+    }
+    if (extra.length > 0) this.meta.extra = extra;
     return { meta: this.meta, errors: this.errors, warnings: this.warnings };
   }
 

@@ -59,7 +59,8 @@ export function parseExport(input: string | Uint8Array, options: ParseOptions = 
   }
   const title = titleAt === -1 ? '' : plainText(lines[titleAt] ?? '');
   if (titleAt === -1) errors.push({ field: 'title', message: 'missing: expected a title line before the metadata block' });
-  else if (title === '') errors.push({ field: 'title', message: `expected a title with text, got only markup ${JSON.stringify((lines[titleAt] ?? '').slice(0, 60))}` });
+  else if (title === '')
+    errors.push({ field: 'title', message: `expected a title with text, got only markup ${JSON.stringify((lines[titleAt] ?? '').slice(0, 60))}` });
 
   if (metaAt === -1) {
     errors.push({ field: 'meta', message: `missing: expected a metadata block starting with the line "${META_MARKER}"; the export is probably truncated` });

@@ -16,12 +16,32 @@ export function rejected(errors: FieldError[]): ParseResult {
   return { ok: false, errors };
 }
 
+// Control characters and lone surrogates in a key: a path is stored and shown, so it never carries one.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MAX_KEY_CHARS = 60;
+
+/** A key as a path shows it: unshowable characters as `\uXXXX` escapes, and at most 60 characters. */
+function showKey(key: string): string {
+  let shown = key.replace(UNSHOWABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (shown.length > MAX_KEY_CHARS) {
+    let end = MAX_KEY_CHARS - 3;
+    const last = shown.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end--;
+    shown = `${shown.slice(0, end)}...`;
+  }
+  return shown;
+}
+
 /** Renders a path the way FORMAT.md writes it: `meta.images[0].url`. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
+    else {
+      const key = typeof part === 'string' ? showKey(part) : showKey(String(part));
+      out += out === '' ? key : `.${key}`;
+    }
   }
   return out === '' ? 'document' : out;
 }

@@ -47,44 +47,78 @@ function findClosingTag(value: string, name: string, from: number): number {
   return -1;
 }
 
+/** What, after a `<`, makes an HTML parser open a tag, an end tag, a comment or a declaration. */
+function opensMarkup(code: number): boolean {
+  return isTagNameStart(code) || code === 47 /* / */ || code === 33 /* ! */ || code === 63; /* ? */
+}
+
 /**
- * Removes tags, comments, and <script>/<style> elements with their content. A `<` that does not open a
- * tag (`a < b`, `x<y` with no `>` after) is text and stays.
+ * Where the markup ends whose `<` comes right before `at` (value[at] opens markup): the index after
+ * it; the end of the text for an unclosed comment or <script>/<style> element (their content is never
+ * text); -1 when no `>` follows at all, which makes this `<` and everything after it text.
+ */
+function markupEnd(value: string, at: number): number {
+  if (value.startsWith('!--', at)) {
+    const end = value.indexOf('-->', at + 3);
+    return end === -1 ? value.length : end + 3;
+  }
+  const gt = value.indexOf('>', at);
+  if (gt === -1) return -1;
+  if (isTagNameStart(value.charCodeAt(at))) {
+    let end = at;
+    while (isTagNameChar(value.charCodeAt(end))) end++;
+    const name = value.slice(at, end).toLowerCase();
+    if (name === 'script' || name === 'style') {
+      const close = findClosingTag(value, name, gt + 1);
+      const closeGt = close === -1 ? -1 : value.indexOf('>', close);
+      return closeGt === -1 ? value.length : closeGt + 1;
+    }
+  }
+  return gt + 1;
+}
+
+const MARKUP_START = /<[A-Za-z/!?]/;
+const MARKUP_STARTS = /<(?=[A-Za-z/!?])/g;
+
+/**
+ * The text rule every text field keeps: the result never holds `<` followed by an ASCII letter, `/`,
+ * `!` or `?`, so no renderer can read markup in it. Removes tags, comments, and <script>/<style>
+ * elements with their content.
+ *
+ * Removing a tag can join its neighbours into a new one (`<<img>img onerror=…>`), so the scan works
+ * like a stack: the `<`s not yet followed by text are held back, and when what follows a removed tag
+ * opens markup, the last held `<` opens it. That is the fixed point of stripping again and again, in
+ * one linear pass. A `<` that opens no tag because no `>` follows (`x<y`, an unclosed
+ * `<img src=x onerror=…`) keeps its character but gets a space after it: `x< y` reads the same and is
+ * no tag anywhere. Idempotent: its output passes through unchanged.
  */
 export function stripTags(value: string): string {
-  let lt = value.indexOf('<');
-  if (lt === -1) return value;
-  let out = '';
-  let pos = 0;
-  while (lt !== -1) {
-    const next = value.charCodeAt(lt + 1);
-    if (value.startsWith('<!--', lt)) {
-      const end = value.indexOf('-->', lt + 4);
-      out += value.slice(pos, lt);
-      pos = end === -1 ? value.length : end + 3;
-    } else if (isTagNameStart(next) || next === 33 /* ! */ || next === 63 /* ? */ || (next === 47 /* / */ && isTagNameStart(value.charCodeAt(lt + 2)))) {
-      const gt = value.indexOf('>', lt + 1);
+  let next = value.indexOf('<');
+  if (next === -1) return value;
+  let out = value.slice(0, next);
+  let held = 0;
+  let i = next;
+  while (i < value.length) {
+    const code = value.charCodeAt(i);
+    if (code === 60 /* < */) {
+      held++;
+      i++;
+    } else if (held > 0 && opensMarkup(code)) {
+      const end = markupEnd(value, i);
       // No `>` anywhere after: nothing later can close a tag either, so the rest is text.
-      if (gt === -1) break;
-      out += value.slice(pos, lt);
-      pos = gt + 1;
-      if (isTagNameStart(next)) {
-        let end = lt + 1;
-        while (isTagNameChar(value.charCodeAt(end))) end++;
-        const name = value.slice(lt + 1, end).toLowerCase();
-        if (name === 'script' || name === 'style') {
-          const close = findClosingTag(value, name, gt + 1);
-          const closeGt = close === -1 ? -1 : value.indexOf('>', close);
-          pos = closeGt === -1 ? value.length : closeGt + 1;
-        }
-      }
+      if (end === -1) break;
+      held--;
+      i = end;
     } else {
-      lt = value.indexOf('<', lt + 1);
-      continue;
+      next = value.indexOf('<', i);
+      if (next === -1) next = value.length;
+      out += held > 0 ? '<'.repeat(held) + value.slice(i, next) : value.slice(i, next);
+      held = 0;
+      i = next;
     }
-    lt = pos >= value.length ? -1 : value.indexOf('<', pos);
   }
-  return out + value.slice(pos);
+  out += '<'.repeat(held) + value.slice(i);
+  return MARKUP_START.test(out) ? out.replace(MARKUP_STARTS, '< ') : out;
 }
 
 /** A text field as stored: no markup, no control characters, white space collapsed. */
@@ -97,9 +131,22 @@ export type TextCleaner = (value: string) => string;
 /** plainText for text whose control characters are already gone: the export parser drops them once. */
 export const plainTextOfClean: TextCleaner = (value) => collapseWhitespace(stripTags(value));
 
+const NOT_BLANK = /\S/;
+
+/**
+ * A `meta.extra` line as stored: kept verbatim (white space included) except for what no text keeps,
+ * control characters and markup; null when nothing but blanks is left.
+ */
+export function extraLine(value: string): string | null {
+  const line = stripTags(dropControlChars(value));
+  return NOT_BLANK.test(line) ? line : null;
+}
+
 /** Code keeps markup and indentation (`List<String>` is code, not a tag); only trailing blanks go. */
 export function plainCode(value: string): string {
-  const lines = dropControlChars(value).split('\n').map((line) => line.trimEnd());
+  const lines = dropControlChars(value)
+    .split('\n')
+    .map((line) => line.trimEnd());
   let start = 0;
   let end = lines.length;
   while (start < end && lines[start] === '') start++;
@@ -154,7 +201,7 @@ function cleanMeta(meta: Meta): Meta {
   if (meta.tools) out.tools = dedupeItems(cleanList(meta.tools));
   if (meta.checklist) out.checklist = cleanList(meta.checklist);
   if (meta.notes) out.notes = cleanList(meta.notes);
-  if (meta.extra) out.extra = meta.extra.map(dropControlChars);
+  if (meta.extra) out.extra = meta.extra.map(extraLine).filter((line) => line !== null);
   if (meta.outline) out.outline = cleanRecord(meta.outline);
   if (meta.revision) out.revision = cleanRecord(meta.revision, VERBATIM_KEYS);
   if (meta.entities) out.entities = meta.entities.map((entity) => cleanRecord(entity));

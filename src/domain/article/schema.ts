@@ -2,16 +2,39 @@
 // the Article type. Messages follow FORMAT.md: they say what was found and what was expected.
 import { z } from 'zod';
 
-/** Shows a found value in a message: short enough to read, quoted so blanks stay visible. */
+const SHOWN_CHARS = 77;
+
+/**
+ * Shows a found value in a message: short enough to read, quoted so blanks stay visible. Bounded
+ * whatever the value: containers are named, never serialised (a 5,000-level array would overflow
+ * JSON.stringify), and a long string is cut between characters, never inside a surrogate pair.
+ */
 export function showValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  let shown: string;
-  try {
-    shown = JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = String(value);
+  switch (typeof value) {
+    case 'undefined':
+      return 'nothing';
+    case 'string': {
+      if (value.length <= SHOWN_CHARS) {
+        const shown = JSON.stringify(value);
+        if (shown.length <= SHOWN_CHARS + 3) return shown;
+      }
+      let end = Math.min(value.length, SHOWN_CHARS - 1);
+      const last = value.charCodeAt(end - 1);
+      if (last >= 0xd800 && last <= 0xdbff) end--;
+      return `${JSON.stringify(value.slice(0, end))}...`;
+    }
+    case 'number':
+      if (Number.isFinite(value)) return String(value);
+      return Number.isNaN(value) ? 'a number that is not a number (NaN)' : `a number too large to represent (${value > 0 ? '' : 'minus '}infinity)`;
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'an array' : 'an object';
+    default:
+      return `a ${typeof value}`;
   }
-  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }
 
 type Issue = { input?: unknown };
@@ -42,7 +65,6 @@ export const SOURCE_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{2,80}$/;
 const HASH_PATTERN = /^[0-9a-f]{8,64}$/;
 const VERSION_PATTERN = /^\d{1,9}\.\d{1,9}\.\d{1,9}$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const WHITESPACE = /\s/;
 
 /** A calendar check by arithmetic, not Date, so time zones and Date's rollover cannot lie. */
 export function isCalendarDate(value: string): boolean {
@@ -57,13 +79,34 @@ export function isCalendarDate(value: string): boolean {
   return day <= days;
 }
 
-/** http(s) only: an image URL ends up in an <img src>, where javascript: and data: are attacks. */
-export function isHttpUrl(value: string): boolean {
+// Characters that end an attribute or open a tag wherever a URL is pasted into HTML; the URL parser
+// would quietly percent-encode them, so a URL holding one is refused rather than repaired.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const URL_BREAKERS = /[\u0000-\u0020\u007f-\u00a0"'<>`\\\s]/;
+
+/**
+ * An image URL as stored: parsed by the WHATWG URL parser, http(s) with a host, normalised (`href`);
+ * null when it is not one. http(s) only: an image URL ends up in an <img src>, where javascript: and
+ * data: are attacks. The prefix is checked on the raw text too, since the parser would accept `https:x`.
+ */
+export function normalizeHttpUrl(value: string): string | null {
   const lower = value.slice(0, 8).toLowerCase();
   const rest = lower.startsWith('https://') ? value.slice(8) : lower.startsWith('http://') ? value.slice(7) : null;
-  if (rest === null || rest.length === 0) return false;
+  if (rest === null || rest.length === 0) return null;
   const first = rest.charAt(0);
-  return first !== '/' && first !== '?' && first !== '#' && !WHITESPACE.test(value);
+  if (first === '/' || first === '?' || first === '#' || URL_BREAKERS.test(value)) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return null;
+  return url.href;
+}
+
+export function isHttpUrl(value: string): boolean {
+  return normalizeHttpUrl(value) !== null;
 }
 
 const text = () => z.string(expecting(EXPECTED.text));
@@ -119,7 +162,12 @@ export const Entity = z.strictObject({ name: nonEmptyText('a non-empty entity na
 
 export const ImageSource = z.strictObject({
   source: text(),
-  url: z.string(expecting(EXPECTED.url)).refine(isHttpUrl, expecting(EXPECTED.url)),
+  url: z.string(expecting(EXPECTED.url)).transform((value, ctx) => {
+    const href = normalizeHttpUrl(value);
+    if (href !== null) return href;
+    ctx.issues.push({ code: 'custom', input: value, message: expecting(EXPECTED.url).error({ input: value }) });
+    return z.NEVER;
+  }),
   caption: text(),
 });
 

@@ -12,7 +12,9 @@ export const STACKS: readonly Stack[] = [
     tools: ['fastapi', 'pytest', 'uvicorn', 'ruff', 'git', 'logs', 'celery', 'mypy'],
     code: [
       ['from fastapi import FastAPI\napp = FastAPI()', "@app.get('/health')\ndef health():\n    return {'ok': True}"],
-      ['@celery.task(bind=True, max_retries=3)\ndef rebuild_index(self, article_id):\n    try:\n        index.rebuild(article_id)\n    except TimeoutError as exc:\n        raise self.retry(exc=exc, countdown=30)'],
+      [
+        '@celery.task(bind=True, max_retries=3)\ndef rebuild_index(self, article_id):\n    try:\n        index.rebuild(article_id)\n    except TimeoutError as exc:\n        raise self.retry(exc=exc, countdown=30)',
+      ],
       ['rows = session.execute(\n    select(Article).where(Article.slug == slug)\n).scalars().all()', 'for row in rows:\n    print(row.id, row.title)'],
     ],
   },
@@ -23,7 +25,9 @@ export const STACKS: readonly Stack[] = [
     tools: ['express', 'vitest', 'pnpm', 'eslint', 'pino', 'tsx'],
     code: [
       ["import express from 'express';\nconst app = express();", "app.get('/health', (_req, res) => {\n  res.json({ ok: true });\n});\napp.listen(3000);"],
-      ['export async function withRetry<T>(fn: () => Promise<T>, tries = 3): Promise<T> {\n  for (let i = 1; ; i++) {\n    try { return await fn(); }\n    catch (err) { if (i >= tries) throw err; }\n  }\n}'],
+      [
+        'export async function withRetry<T>(fn: () => Promise<T>, tries = 3): Promise<T> {\n  for (let i = 1; ; i++) {\n    try { return await fn(); }\n    catch (err) { if (i >= tries) throw err; }\n  }\n}',
+      ],
     ],
   },
   {
@@ -32,7 +36,10 @@ export const STACKS: readonly Stack[] = [
     language: 'go',
     tools: ['go test', 'golangci-lint', 'pprof', 'docker', 'delve'],
     code: [
-      ['func health(w http.ResponseWriter, r *http.Request) {\n\tw.Header().Set("Content-Type", "application/json")\n\tw.Write([]byte(`{"ok":true}`))\n}', 'func main() {\n\thttp.HandleFunc("/health", health)\n\tlog.Fatal(http.ListenAndServe(":8080", nil))\n}'],
+      [
+        'func health(w http.ResponseWriter, r *http.Request) {\n\tw.Header().Set("Content-Type", "application/json")\n\tw.Write([]byte(`{"ok":true}`))\n}',
+        'func main() {\n\thttp.HandleFunc("/health", health)\n\tlog.Fatal(http.ListenAndServe(":8080", nil))\n}',
+      ],
       ['ctx, cancel := context.WithTimeout(ctx, 2*time.Second)\ndefer cancel()\nrows, err := db.QueryContext(ctx, query, id)'],
     ],
   },
@@ -42,7 +49,10 @@ export const STACKS: readonly Stack[] = [
     language: 'rust',
     tools: ['cargo', 'clippy', 'rustfmt', 'criterion', 'git'],
     code: [
-      ['use std::env;\nuse std::process::ExitCode;', 'fn main() -> ExitCode {\n    let args: Vec<String> = env::args().skip(1).collect();\n    if args.is_empty() { return ExitCode::from(2); }\n    ExitCode::SUCCESS\n}'],
+      [
+        'use std::env;\nuse std::process::ExitCode;',
+        'fn main() -> ExitCode {\n    let args: Vec<String> = env::args().skip(1).collect();\n    if args.is_empty() { return ExitCode::from(2); }\n    ExitCode::SUCCESS\n}',
+      ],
     ],
   },
   {
@@ -51,8 +61,8 @@ export const STACKS: readonly Stack[] = [
     language: 'php',
     tools: ['composer', 'phpunit', 'wp-cli', 'phpstan', 'redis'],
     code: [
-      ["<?php\nfunction cached_posts(int $limit): array {\n    $key = \"posts:$limit\";\n    return wp_cache_get($key) ?: [];\n}"],
-      ['$query = new WP_Query([\n    \'posts_per_page\' => 20,\n    \'no_found_rows\' => true,\n]);'],
+      ['<?php\nfunction cached_posts(int $limit): array {\n    $key = "posts:$limit";\n    return wp_cache_get($key) ?: [];\n}'],
+      ["$query = new WP_Query([\n    'posts_per_page' => 20,\n    'no_found_rows' => true,\n]);"],
     ],
   },
   {
@@ -61,7 +71,10 @@ export const STACKS: readonly Stack[] = [
     language: 'tsx',
     tools: ['vite', 'react testing library', 'storybook', 'eslint', 'playwright'],
     code: [
-      ['export function Badge({ label }: { label: string }) {\n  return <span className="badge">{label}</span>;\n}', 'export function List({ items }: { items: string[] }) {\n  return <ul>{items.map((i) => <li key={i}>{i}</li>)}</ul>;\n}'],
+      [
+        'export function Badge({ label }: { label: string }) {\n  return <span className="badge">{label}</span>;\n}',
+        'export function List({ items }: { items: string[] }) {\n  return <ul>{items.map((i) => <li key={i}>{i}</li>)}</ul>;\n}',
+      ],
     ],
   },
   {
@@ -70,7 +83,10 @@ export const STACKS: readonly Stack[] = [
     language: 'sql',
     tools: ['psql', 'pgbench', 'pg_stat_statements', 'explain analyze', 'git'],
     code: [
-      ['create index concurrently if not exists articles_published_idx\n    on articles (published_at desc)\n    where status = \'published\';', 'explain (analyze, buffers)\nselect id, title from articles\nwhere status = \'published\'\norder by published_at desc limit 20;'],
+      [
+        "create index concurrently if not exists articles_published_idx\n    on articles (published_at desc)\n    where status = 'published';",
+        "explain (analyze, buffers)\nselect id, title from articles\nwhere status = 'published'\norder by published_at desc limit 20;",
+      ],
     ],
   },
   {
@@ -78,9 +94,7 @@ export const STACKS: readonly Stack[] = [
     area: 'infrastructure',
     language: 'yaml',
     tools: ['kubectl', 'helm', 'k9s', 'kustomize', 'prometheus'],
-    code: [
-      ['apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly-import', 'spec:\n  schedule: "0 3 * * *"\n  concurrencyPolicy: Forbid'],
-    ],
+    code: [['apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly-import', 'spec:\n  schedule: "0 3 * * *"\n  concurrencyPolicy: Forbid']],
   },
   {
     name: 'java spring services',
@@ -88,7 +102,9 @@ export const STACKS: readonly Stack[] = [
     language: 'java',
     tools: ['maven', 'junit', 'spring boot', 'jacoco', 'gradle'],
     code: [
-      ['@GetMapping("/articles")\npublic List<Article> list(@RequestParam int page) {\n    Map<String, Integer> limits = Map.of("size", 20);\n    return service.page(page, limits.get("size"));\n}'],
+      [
+        '@GetMapping("/articles")\npublic List<Article> list(@RequestParam int page) {\n    Map<String, Integer> limits = Map.of("size", 20);\n    return service.page(page, limits.get("size"));\n}',
+      ],
     ],
   },
   {
@@ -96,9 +112,7 @@ export const STACKS: readonly Stack[] = [
     area: 'operations',
     language: 'bash',
     tools: ['bash', 'shellcheck', 'rsync', 'systemd', 'make'],
-    code: [
-      ['#!/usr/bin/env bash\nset -euo pipefail', 'rsync -az --delete build/ deploy@web:/srv/site/\nssh deploy@web "systemctl reload site"'],
-    ],
+    code: [['#!/usr/bin/env bash\nset -euo pipefail', 'rsync -az --delete build/ deploy@web:/srv/site/\nssh deploy@web "systemctl reload site"']],
   },
 ];
 
@@ -136,8 +150,10 @@ export const TITLES: readonly ((s: string, p: string, c: string) => string)[] = 
 
 export const LEDES: readonly ((s: string, p: string, c: string) => string)[] = [
   (s, p, c) => `this is a field note for developers who want a calm, readable solution. the focus is ${p} in ${s} ${c}, with checks that can be reused later.`,
-  (s, p, c) => `when a project grows, ${p} stops being a small cleanup task and becomes part of the way the team ships software. this alphanode note walks through a practical approach to ${s} ${c}.`,
-  (s, p) => `many teams notice ${p} only after traffic, content, or deploy frequency increases. this article explains how to review the issue in a ${s} project and make the fix easier to maintain.`,
+  (s, p, c) =>
+    `when a project grows, ${p} stops being a small cleanup task and becomes part of the way the team ships software. this alphanode note walks through a practical approach to ${s} ${c}.`,
+  (s, p) =>
+    `many teams notice ${p} only after traffic, content, or deploy frequency increases. this article explains how to review the issue in a ${s} project and make the fix easier to maintain.`,
   (s, p) => `${p} looks simple until the first incident. here is how we keep it predictable in ${s}, with numbers we can check before and after every change.`,
 ];
 
@@ -185,8 +201,10 @@ export const PARAGRAPH_TAILS: readonly ((s: string) => string)[] = [
 ];
 
 export const FINAL_PARAGRAPHS: readonly ((s: string) => string)[] = [
-  (s) => `the best result is not only a faster or cleaner ${s} implementation. it is a change that another developer can inspect, understand, and safely repeat. keep the final commands, metrics, and assumptions close to the article so future maintenance is easier.`,
-  (s) => `nothing here is specific to one framework, but ${s} makes the trade-offs visible. write down what you measured, what you changed, and what you would try next.`,
+  (s) =>
+    `the best result is not only a faster or cleaner ${s} implementation. it is a change that another developer can inspect, understand, and safely repeat. keep the final commands, metrics, and assumptions close to the article so future maintenance is easier.`,
+  (s) =>
+    `nothing here is specific to one framework, but ${s} makes the trade-offs visible. write down what you measured, what you changed, and what you would try next.`,
 ];
 
 export const CHECKLISTS = [
@@ -213,12 +231,7 @@ export const NOTES = [
   'images are placeholders and carry no licensing information',
 ] as const;
 
-export const EXTRA_LINES = [
-  'exported by anp page exporter 2.4',
-  'render time 184 ms',
-  'canonical url pending',
-  'author desk: platform',
-] as const;
+export const EXTRA_LINES = ['exported by anp page exporter 2.4', 'render time 184 ms', 'canonical url pending', 'author desk: platform'] as const;
 
 export const SIMILAR_POSTS = [
   'caching api responses in node.js apis',

