@@ -14,6 +14,7 @@ import { ImportRun, ResultPage, type ImportRunRecord } from './api-shapes.js';
 import { ApiError, UsageError } from './errors.js';
 import { settle, waitForImport, type WaitOutcome } from './import-wait.js';
 import { progressBar } from './output.js';
+import { ReconnectingClient } from './reconnecting-client.js';
 import type { Cli } from './output.js';
 
 export type ImportOptions = { wait?: boolean; json?: boolean; dryRun?: boolean; id?: string; batchSize?: number; concurrency?: number };
@@ -95,23 +96,18 @@ async function workflowPollers(pc: PressroomClient): Promise<number> {
   return response.pollers?.length ?? 0;
 }
 
-/** Waits for an import's end, reconnecting to Temporal when it restarts (the connection is replaced in `holder`). */
-async function follow(cli: Cli, holder: { pc: PressroomClient }, workflowId: string, silent: boolean): Promise<WaitOutcome> {
-  const { config } = holder.pc;
+/** Waits for an import's end, reconnecting to Temporal when it restarts. */
+async function follow(cli: Cli, temporal: ReconnectingClient, workflowId: string, silent: boolean): Promise<WaitOutcome> {
+  const { config } = temporal.current;
   return waitForImport(
     {
       workflowId,
       address: config.temporal.address,
       taskQueue: config.temporal.taskQueue,
-      result: () => holder.pc.client.workflow.result(workflowId) as Promise<ImportReport>,
-      progress: () => holder.pc.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => importProgress(holder.pc, workflowId)),
-      pollers: () => workflowPollers(holder.pc),
-      reconnect: async () => {
-        const fresh = await connectClient(config);
-        const old = holder.pc;
-        holder.pc = fresh;
-        await old.close().catch(() => undefined);
-      },
+      result: () => temporal.use((pc) => pc.client.workflow.result(workflowId) as Promise<ImportReport>),
+      progress: () => temporal.use((pc) => pc.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => importProgress(pc, workflowId))),
+      pollers: () => temporal.use(workflowPollers),
+      reconnect: () => temporal.reconnect(),
     },
     cli.out.progress(silent),
   );
@@ -147,9 +143,9 @@ export async function importPaths(paths: string[], options: ImportOptions, cli: 
   if (!json && resolved.length < paths.length)
     cli.out.note(`${paths.length - resolved.length} duplicate path(s) ignored (the same file or directory after resolving links)`);
 
-  const holder = { pc: await connectClient(config) };
+  const temporal = new ReconnectingClient(await connectClient(config), () => connectClient(config));
   try {
-    const { handle, attached } = await startImport(holder.pc, request, options.id !== undefined ? { id: options.id } : {});
+    const { handle, attached } = await temporal.use((pc) => startImport(pc, request, options.id !== undefined ? { id: options.id } : {}));
     const workflowId = handle.workflowId;
     if (!json) cli.out.note(`${attached ? 'attached to running' : 'started'} import ${workflowId}${dryRun ? ' (dry run)' : ''}`);
     if (!(options.wait || dryRun)) {
@@ -157,7 +153,7 @@ export async function importPaths(paths: string[], options: ImportOptions, cli: 
       else cli.out.note(`follow it: pressroom import status ${workflowId}, or the Temporal Web UI`);
       return 0;
     }
-    const outcome = await follow(cli, holder, workflowId, json);
+    const outcome = await follow(cli, temporal, workflowId, json);
     if (outcome.kind === 'failed') {
       printFailure(cli, workflowId, outcome, json);
       return 1;
@@ -172,7 +168,7 @@ export async function importPaths(paths: string[], options: ImportOptions, cli: 
     else cli.out.print(describeReport(report));
     return report.status === 'completed' ? 0 : 1;
   } finally {
-    await holder.pc.close();
+    await temporal.close();
   }
 }
 
@@ -257,9 +253,9 @@ export async function importCancel(id: string, options: { json?: boolean }, cli:
   checkWorkflowId(id);
   const json = options.json ?? false;
   const config = loadConfig(cli.env);
-  const holder = { pc: await connectClient(config) };
+  const temporal = new ReconnectingClient(await connectClient(config), () => connectClient(config));
   try {
-    const description = await describe(holder.pc, id);
+    const description = await temporal.use((pc) => describe(pc, id));
     if (!description) {
       cli.out.note(`no import "${id}" in Temporal (namespace ${config.temporal.namespace} at ${config.temporal.address}); nothing to cancel`);
       return 1;
@@ -269,9 +265,9 @@ export async function importCancel(id: string, options: { json?: boolean }, cli:
       cli.out.note(`import ${id} had already finished (${status}); nothing to cancel. \`pressroom import status ${id}\` shows how it ended`);
       return 1;
     }
-    await cancelImport(holder.pc, id);
+    await temporal.use((pc) => cancelImport(pc, id));
     if (!json) cli.out.note(`cancel requested for ${id}; waiting for the batches in flight …`);
-    const outcome = await follow(cli, holder, id, true);
+    const outcome = await follow(cli, temporal, id, true);
     if (outcome.kind === 'failed') {
       printFailure(cli, id, outcome, json);
       return 1;
@@ -284,6 +280,6 @@ export async function importCancel(id: string, options: { json?: boolean }, cli:
     cli.out.print(json ? JSON.stringify(report) : describeReport(report));
     return 0;
   } finally {
-    await holder.pc.close();
+    await temporal.close();
   }
 }

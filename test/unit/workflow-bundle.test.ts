@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { prebuiltWorkflowBundle, startWorker } from '../../src/worker.js';
@@ -18,10 +18,12 @@ describe('PRESSROOM_WORKFLOW_BUNDLE (a prebuilt workflow bundle, as the image sh
   it('names a file the worker loads instead of bundling, as an absolute path', () => {
     const file = join(dir, 'workflow-bundle.js');
     writeFileSync(file, '// bundle');
-    const relative = join('..', '..', file);
-    const config = loadConfig({ PRESSROOM_WORKFLOW_BUNDLE: relative });
-    expect(config.workflowBundle).toBe(resolve(relative));
-    expect(prebuiltWorkflowBundle(config)).toEqual({ codePath: resolve(relative) });
+    // Relative to the working directory, whatever its depth (CI clones elsewhere than /work/main).
+    const given = relative(process.cwd(), file);
+    expect(given.startsWith('..')).toBe(true);
+    const config = loadConfig({ PRESSROOM_WORKFLOW_BUNDLE: given });
+    expect(config.workflowBundle).toBe(file);
+    expect(prebuiltWorkflowBundle(config)).toEqual({ codePath: file });
   });
 
   it('fails before anything starts when the file is missing, naming the variable and how to build it', async () => {
