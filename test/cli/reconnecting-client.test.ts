@@ -2,10 +2,10 @@
 // call the SDK is still retrying crashed the CLI ("Channel has been shut down", uncaught, from the
 // gRPC retry timer): seen in CI as `import --wait` exiting 1 across a Temporal restart.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { PressroomClient } from '../../src/client.js';
 import { ReconnectingClient } from '../../src/cli/reconnecting-client.js';
+import { freePort } from '../../src/temporal/ports.js';
 
 function fakeClient(name: string, closed: string[]): PressroomClient {
   return { close: () => Promise.resolve(void closed.push(name)) } as unknown as PressroomClient;
@@ -62,15 +62,6 @@ describe('ReconnectingClient', () => {
   });
 });
 
-/** A port nothing listens on: bound once to learn it, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 // A real SDK connection to a dead address: its call fails UNAVAILABLE and the SDK schedules a
 // retry; then the CLI reconnects. In its own process, since the hazard is an uncaught exception.
 const script = (mode: 'close-at-once' | 'reconnecting', port: number) => `
@@ -112,7 +103,7 @@ function run(mode: 'close-at-once' | 'reconnecting', port: number): Promise<{ co
 
 describe('a replaced connection whose call the SDK is retrying', () => {
   it('crashes the process when closed at once (the hazard), and not through ReconnectingClient', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const [atOnce, reconnecting] = await Promise.all([run('close-at-once', port), run('reconnecting', port)]);
     expect(atOnce.code).not.toBe(0);
     expect(atOnce.stderr).toContain('Channel has been shut down');

@@ -1,21 +1,12 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { connectClient } from '../../src/client.js';
 import { loadConfig } from '../../src/config.js';
 import { ErrorType, PressroomError, errorTypeOf } from '../../src/domain/errors.js';
-
-/** A port nothing listens on: bound once to learn it, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../../src/temporal/ports.js';
 
 describe('connectClient when Temporal is unreachable', () => {
   it('fails within 3 s as TemporalUnavailable, naming the address and TEMPORAL_ADDRESS', async () => {
-    const address = `127.0.0.1:${await closedPort()}`;
+    const address = `127.0.0.1:${await freePort()}`;
     const started = Date.now();
     const error = await connectClient(loadConfig({ TEMPORAL_ADDRESS: address })).then(
       () => undefined,
