@@ -1,85 +1,81 @@
-// bench:import: imports N synthesized exports two ways with the same parse-and-store code
-// (src/ingest/batch.ts): through Temporal (dev server, worker, importWorkflow with batches in
-// parallel) and through a direct sequential loop in one process (importDirect), on PGlite and on
-// PostgreSQL. Goal: on PostgreSQL the Temporal path runs at >= 60% of the direct loop.
-// `--rss`: a 100,000-document import through a worker running as a child process must keep that
-// worker's peak RSS (VmHWM) under 500 MB.
+// bench:import: imports the same N synthesized exports every way there is, on PGlite and PostgreSQL,
+// and prints each figure:
+//   - floor     the documents pre-parsed to canonical JSON, one COPY + one set-based INSERT … SELECT
+//               (bench/floor.ts): the least work the database must do for them;
+//   - direct    the import's own parse-and-store code (src/ingest) in a sequential loop, no Temporal;
+//   - temporal  importWorkflow on a `pressroom worker` child process, the batch size and concurrency a
+//               user gets by default; then `reimport`: the same source again, every document unchanged;
+//   - workers   the same import on N worker processes sharing one task queue (PostgreSQL only).
+// Every Temporal import also reports its workers' peak RSS (VmHWM), the length of each workflow run's
+// history in its continue-as-new chain, and which worker ran how many batches.
 //
-//   npm run bench:import -- [--docs N] [--backend pglite|postgres|both] [--batch-size N]
-//                           [--concurrency N] [--bad-ratio R] [--rss] [--rss-docs N] [--full]
+//   npm run bench:import -- [--docs N] [--backend pglite|postgres|both] [--measure LIST] [--workers N]
+//                           [--batch-size N] [--concurrency N] [--bad-ratio R] [--json]
 //
-// Figures are printed, not asserted: the exit code is 0 unless something crashed.
-import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+// Goals: temporal >= 60% of the direct loop on PostgreSQL; worker peak RSS < 500 MB; every run's
+// history < 10,000 events; 1,000,000 documents in < 10 minutes. Figures are printed, not asserted:
+// the exit code is 0 unless something crashed.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient, importProgress, startImport, type PressroomClient } from '../src/client.js';
-import { loadConfig, type Config } from '../src/config.js';
-import type { ImportCounts } from '../src/domain/import/index.js';
+import { loadConfig } from '../src/config.js';
+import { IMPORT_DEFAULTS, type ImportCounts } from '../src/domain/import/index.js';
 import { searchAttributeFlags } from '../src/domain/names.js';
 import { importDirect } from '../src/ingest/direct.js';
 import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
-import { openStore, type DatabaseConfig } from '../src/store/index.js';
+import { openStore } from '../src/store/index.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
-import { freePort } from '../src/temporal/ports.js';
 import { setupTemporalBinaries } from '../src/temporal/setup.js';
-import { resolveWorkflowsPath, startWorker } from '../src/worker.js';
-import { freshDatabase, postgresUnreachable, printableUrl, procStatusMb, rate, seconds, tempDir, type BackendName } from './lib.js';
+import { runFloor, writeFloorFile, type FloorFile } from './floor.js';
+import { summarizeChain } from './history.js';
+import { freshDatabase, postgresUnreachable, printableUrl, rate, seconds, tempDir, type BackendName, type FreshDatabase } from './lib.js';
+import { startWorkerProcesses, type WorkerProcess } from './workers.js';
+import { cleanupAll, onCleanup } from './cleanup.js';
 
-// Before anything creates a connection: the SDK's INFO logs would bury the figures. A failed
-// activity attempt (retried by Temporal) is one short line and counted, not a page of stack.
-const activityFailures = new Map<string, number>();
-Runtime.install({
-  logger: new DefaultLogger('WARN', (entry) => {
-    const meta = (entry.meta ?? {}) as { activityType?: unknown; attempt?: unknown; error?: unknown };
-    if (entry.message === 'Activity failed' && meta.error instanceof Error) {
-      const cause = meta.error.cause instanceof Error ? meta.error.cause.message : meta.error.message;
-      activityFailures.set(cause, (activityFailures.get(cause) ?? 0) + 1);
-      console.error(`  [${entry.level}] ${String(meta.activityType)} attempt ${String(meta.attempt)} failed: ${meta.error.message}`);
-      return;
-    }
-    console.error(`  [${entry.level}] ${entry.message}`, entry.meta ?? '');
-  }),
-});
-
-/** The failed activity attempts since the last call, by cause, as text ('' when none). */
-function takeFailures(): string {
-  const parts = [...activityFailures].map(([cause, n]) => `${n}x ${cause}`);
-  activityFailures.clear();
-  return parts.join('; ');
-}
+const MEASURES = ['floor', 'direct', 'temporal', 'reimport', 'workers'] as const;
+/** Above this many documents, --measure defaults to the Temporal import alone. */
+const LARGE_RUN = 200_000;
+type Measure = (typeof MEASURES)[number];
 
 const USAGE = `usage: npm run bench:import -- [options]
 
-  --docs N           documents per throughput measurement (default 10000)
+  --docs N           documents, the same ones for every measurement (default 10000)
   --backend B        pglite | postgres | both (default both)
-  --batch-size N     documents per batch, both paths (default 100)
-  --concurrency N    batches in flight on the Temporal path (default 4); the direct loop is sequential
+  --measure LIST     comma-separated, any of (they run in this order): ${MEASURES.join(',')} (default all; temporal alone above ${LARGE_RUN} docs)
+                     floor: pre-parsed COPY + set-based upsert; direct: sequential loop, no Temporal;
+                     temporal: importWorkflow on one worker process; reimport: the same source again
+                     (all unchanged); workers: the import on --workers processes (PostgreSQL only)
+  --workers N        worker processes for 'workers' (default 3)
+  --batch-size N     documents per batch (default ${IMPORT_DEFAULTS.batchSize}, what \`pressroom import\` uses)
+  --concurrency N    batches in flight per import (default ${IMPORT_DEFAULTS.concurrency}); the direct loop is sequential
   --bad-ratio R      fraction of malformed exports, 0..1 (default 0.02)
-  --rss              only the peak-RSS run (worker as a child process)
-  --rss-docs N       documents for the peak-RSS run (default 100000)
-  --full             throughput runs, then the peak-RSS run
+  --files-per-dir N  corpus files per subdirectory (default: one directory up to 20000 docs, else 10000 per subdirectory)
+  --json             also print one JSON summary on stdout (the figures go to stderr; \`npm run -s\` keeps npm's banner off stdout)
   -h, --help         this help
+
+One million documents, the scale goal (< 10 minutes, worker peak RSS < 500 MB, runs < 10,000 events):
+  npm run bench:import -- --docs 1000000 --backend postgres
 
 PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
 every measurement gets a fresh schema, dropped at the end.`;
 
-const RATIO_GOAL = 0.6;
-const RSS_GOAL_MB = 500;
+const GOALS = { ratio: 0.6, rssMb: 500, historyEvents: 10_000, millionMs: 10 * 60_000 } as const;
 const SEED = 1;
+const WARM_UP_DOCS = 300;
 const ROOT = resolve(import.meta.dirname, '..');
 
 type Options = {
   docs: number;
   backends: BackendName[];
+  measures: Set<Measure>;
+  workers: number;
   batchSize: number;
   concurrency: number;
   badRatio: number;
-  throughput: boolean;
-  rss: boolean;
-  rssDocs: number;
+  filesPerDir: number | undefined;
+  json: boolean;
   postgresUrl: string;
 };
 
@@ -91,12 +87,13 @@ function parseOptions(argv: string[]): Options | string {
       options: {
         docs: { type: 'string', default: '10000' },
         backend: { type: 'string', default: 'both' },
-        'batch-size': { type: 'string', default: '100' },
-        concurrency: { type: 'string', default: '4' },
+        measure: { type: 'string' },
+        workers: { type: 'string', default: '3' },
+        'batch-size': { type: 'string', default: String(IMPORT_DEFAULTS.batchSize) },
+        concurrency: { type: 'string', default: String(IMPORT_DEFAULTS.concurrency) },
         'bad-ratio': { type: 'string', default: '0.02' },
-        rss: { type: 'boolean', default: false },
-        'rss-docs': { type: 'string', default: '100000' },
-        full: { type: 'boolean', default: false },
+        'files-per-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -111,356 +108,379 @@ function parseOptions(argv: string[]): Options | string {
     return /^\d+$/.test(raw) && n >= min && n <= max ? n : `--${flag} expects a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`;
   };
   const docs = whole('docs', values.docs, 1, 10_000_000);
+  const workers = whole('workers', values.workers, 1, 16);
   const batchSize = whole('batch-size', values['batch-size'], 1, 1_000);
   const concurrency = whole('concurrency', values.concurrency, 1, 64);
-  const rssDocs = whole('rss-docs', values['rss-docs'], 1, 10_000_000);
-  for (const v of [docs, batchSize, concurrency, rssDocs]) if (typeof v === 'string') return v;
+  const filesPerDir = values['files-per-dir'] === undefined ? undefined : whole('files-per-dir', values['files-per-dir'], 1, 10_000_000);
+  for (const v of [docs, workers, batchSize, concurrency, filesPerDir]) if (typeof v === 'string') return v;
   const badRatio = Number(values['bad-ratio']);
   if (!(badRatio >= 0 && badRatio <= 1)) return `--bad-ratio expects a number from 0 to 1, got ${JSON.stringify(values['bad-ratio'])}`;
   const backend = values.backend;
   if (backend !== 'pglite' && backend !== 'postgres' && backend !== 'both') return `--backend expects pglite, postgres or both, got ${JSON.stringify(backend)}`;
+  const measures = new Set<Measure>();
+  // Above LARGE_RUN documents the default is the one import the figure is about: the direct loop alone
+  // would take hours at a million, and the rest add nothing a 10,000-document run does not show.
+  const measureList = values.measure ?? ((docs as number) > LARGE_RUN ? 'temporal' : MEASURES.join(','));
+  for (const name of measureList.split(',').map((s) => s.trim())) {
+    if (!(MEASURES as readonly string[]).includes(name))
+      return `--measure expects a comma-separated list of ${MEASURES.join(', ')}, got ${JSON.stringify(name)}`;
+    measures.add(name as Measure);
+  }
+  const n = docs as number;
   return {
-    docs: docs as number,
+    docs: n,
     backends: backend === 'both' ? ['pglite', 'postgres'] : [backend],
+    measures,
+    workers: workers as number,
     batchSize: batchSize as number,
     concurrency: concurrency as number,
     badRatio,
-    throughput: !values.rss,
-    rss: values.rss || values.full,
-    rssDocs: rssDocs as number,
+    filesPerDir: (filesPerDir as number | undefined) ?? (n > 20_000 ? 10_000 : undefined),
+    json: values.json,
     postgresUrl: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   };
 }
 
 // ---- resources, all released at the end (or on Ctrl-C) ----
 
-const cleanups: Array<{ name: string; fn: () => Promise<void> | void }> = [];
+// ---- output: figures to stdout (stderr under --json), each kept for the summary ----
 
-function onCleanup(name: string, fn: () => Promise<void> | void): () => Promise<void> {
-  const entry = { name, fn };
-  cleanups.push(entry);
-  return async () => {
-    const at = cleanups.indexOf(entry);
-    if (at === -1) return;
-    cleanups.splice(at, 1);
-    await fn();
-  };
-}
-
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const entry = cleanups.pop();
-    if (!entry) break;
-    try {
-      await entry.fn();
-    } catch (error) {
-      console.error(`cleanup of ${entry.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-
-// ---- output ----
-
+let toStderr = false;
 const summary: string[] = [];
 const missed: string[] = [];
 
-function line(text: string, keep = true): void {
-  console.log(text);
-  if (keep) summary.push(text);
+function say(text: string): void {
+  if (toStderr) console.error(text);
+  else console.log(text);
+}
+
+function line(text: string): void {
+  say(text);
+  summary.push(text);
+}
+
+function goal(ok: boolean, what: string): string {
+  if (!ok) missed.push(`GOAL MISSED: ${what}`);
+  return ok ? 'met' : 'MISSED';
 }
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const padL = (s: string | number, n: number) => String(s).padStart(n);
+const thousands = (n: number) => n.toLocaleString('en-US');
+const mb = (n: number) => `${n.toFixed(0)} MB`;
 
 function countsText(c: ImportCounts): string {
   return `created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}`;
 }
 
-type Measurement = { backend: BackendName; path: 'temporal' | 'direct'; docs: number; ms: number; counts: ImportCounts; failures?: string };
+/** One measurement, as printed and as the JSON summary carries it. */
+type Figure = {
+  backend: BackendName;
+  measure: Measure;
+  workers?: number;
+  docs: number;
+  ms: number;
+  docsPerSecond: number;
+  counts?: ImportCounts;
+  floor?: { rows: number; created: number; method: string };
+  workflowRuns?: number[];
+  listingMs?: number;
+  batchesByWorker?: number[];
+  workerPeakRssMb?: number[];
+  retriedActivityAttempts?: number;
+};
+const figures: Figure[] = [];
 
-function report(m: Measurement): void {
-  line(
-    `${pad(m.backend, 9)} ${pad(m.path, 9)} ${padL(m.docs, 6)} docs ${padL(seconds(m.ms), 8)} ${padL(Math.round(rate(m.docs, m.ms)), 6)} docs/s   (${countsText(m.counts)})`,
-  );
-  if (m.failures) line(`${pad(m.backend, 9)} ${pad(m.path, 9)} retried activity attempts: ${m.failures}`);
+function report(f: Figure): void {
+  figures.push(f);
+  const label = f.measure === 'workers' ? `${f.workers} workers` : f.measure;
+  const what = f.counts ? countsText(f.counts) : f.floor ? `${f.floor.rows} rows, created ${f.floor.created}; ${f.floor.method}` : '';
+  line(`${pad(f.backend, 9)} ${pad(label, 10)} ${padL(f.docs, 8)} docs ${padL(seconds(f.ms), 9)} ${padL(Math.round(f.docsPerSecond), 6)} docs/s   (${what})`);
+  if (f.workflowRuns) {
+    const listing = f.listingMs === undefined ? '' : `, listing ${seconds(f.listingMs)}`;
+    line(`${pad('', 9)} ${pad('', 10)} ${f.workflowRuns.length} workflow run(s) of ${f.workflowRuns.map(thousands).join(', ')} events${listing}`);
+  }
+  if (f.batchesByWorker && (f.workers ?? 1) > 1) line(`${pad('', 9)} ${pad('', 10)} batches per worker: ${f.batchesByWorker.join(', ')}`);
+  if (f.retriedActivityAttempts) line(`${pad('', 9)} ${pad('', 10)} retried activity attempts: ${f.retriedActivityAttempts} (see the worker logs)`);
 }
 
-// ---- the two ways ----
+// ---- the measurements ----
 
-type Shared = { devServer: DevServer; bundle: { code: string }; source: string; options: Options };
+type Shared = { devServer: DevServer; bundlePath: string; source: string; warmUp: string; work: string; options: Options; floorFile?: FloorFile };
 
-function benchConfig(address: string, database: DatabaseConfig, options: Options, dataDir: string): Config {
-  const config = loadConfig({
-    TEMPORAL_ADDRESS: address,
-    TASK_QUEUE: `bench-${process.pid}-${Date.now().toString(36)}`,
-    PRESSROOM_DATA_DIR: dataDir,
-    IMPORT_BATCH_SIZE: String(options.batchSize),
-    IMPORT_CONCURRENCY: String(options.concurrency),
-    PRESSROOM_SHUTDOWN_GRACE_MS: '2000',
-  });
-  return { ...config, database };
-}
-
-async function measureDirect(shared: Shared, backend: BackendName): Promise<Measurement> {
-  const { options } = shared;
+/** A fresh database with the schema in place (workers would migrate too, but not inside the timing). */
+async function migratedDatabase(backend: BackendName, options: Options): Promise<{ db: FreshDatabase; drop: () => Promise<void> }> {
   const db = await freshDatabase(backend, options.postgresUrl);
-  const dropDb = onCleanup(`database ${db.describe}`, () => db.cleanup());
+  const drop = onCleanup(`database ${db.describe}`, () => db.cleanup());
+  const store = await openStore(db.config);
+  await store.close();
+  return { db, drop };
+}
+
+async function measureFloor(shared: Shared, backend: BackendName): Promise<Figure | undefined> {
+  const { options } = shared;
+  if (backend === 'pglite' && options.docs > 200_000) {
+    line(`${pad(backend, 9)} floor      skipped above 200,000 documents on PGlite (its COPY reads the whole file into memory)`);
+    return undefined;
+  }
+  if (!shared.floorFile) {
+    const started = performance.now();
+    shared.floorFile = await writeFloorFile(shared.source, join(shared.work, 'floor.copy'), 'flagged');
+    say(
+      `pre-parsed ${shared.floorFile.rows} documents to canonical JSON (${mb(shared.floorFile.bytes / 1024 / 1024)}) in ${seconds(performance.now() - started)} (untimed)`,
+    );
+  }
+  const { db, drop } = await migratedDatabase(backend, options);
+  try {
+    const result = await runFloor(db.config, shared.floorFile);
+    return {
+      backend,
+      measure: 'floor',
+      docs: options.docs,
+      ms: result.ms,
+      docsPerSecond: rate(options.docs, result.ms),
+      floor: { rows: result.rows, created: result.created, method: result.method },
+    };
+  } finally {
+    await drop();
+  }
+}
+
+async function measureDirect(shared: Shared, backend: BackendName): Promise<Figure> {
+  const { options } = shared;
+  const { db, drop } = await migratedDatabase(backend, options);
   try {
     const store = await openStore(db.config);
     try {
       const start = performance.now();
       const result = await importDirect(store, { paths: [shared.source], batchSize: options.batchSize, policy: 'flagged' });
       const ms = performance.now() - start;
-      return { backend, path: 'direct', docs: result.total, ms, counts: result.counts };
+      return { backend, measure: 'direct', docs: result.total, ms, docsPerSecond: rate(result.total, ms), counts: result.counts };
     } finally {
       await store.close();
     }
   } finally {
-    await dropDb();
+    await drop();
   }
 }
 
-async function measureTemporal(shared: Shared, backend: BackendName): Promise<Measurement> {
+const failedAttempts = (workers: WorkerProcess[]) => workers.reduce((n, w) => n + (w.logTail(Number.MAX_SAFE_INTEGER).split('Activity failed').length - 1), 0);
+
+/** One timed import through Temporal, with what its histories and workers show. */
+async function timedImport(
+  shared: Shared,
+  pc: PressroomClient,
+  workers: WorkerProcess[],
+  backend: BackendName,
+  measure: Measure,
+  source: string,
+  quiet = false,
+): Promise<Figure> {
   const { options } = shared;
-  const db = await freshDatabase(backend, options.postgresUrl);
-  const dropDb = onCleanup(`database ${db.describe}`, () => db.cleanup());
-  const scratch = tempDir('pressroom-bench-worker-');
-  const dropScratch = onCleanup(`dir ${scratch.path}`, () => scratch.remove());
+  const workflowId = `bench-${measure}-${backend}-${Date.now().toString(36)}`;
+  const failedBefore = failedAttempts(workers);
+  const start = performance.now();
+  const { handle } = await startImport(pc, { paths: [source], batchSize: options.batchSize, concurrency: options.concurrency }, { id: workflowId });
+  // A started (not attached) handle knows its chain's first run.
+  const firstRunId = 'firstExecutionRunId' in handle ? String(handle.firstExecutionRunId) : (await handle.describe()).runId;
+  const progress = setInterval(() => {
+    importProgress(pc, workflowId).then(
+      (p) =>
+        console.error(
+          `  ${seconds(performance.now() - start)}: ${p.phase} ${thousands(p.processed)}/${thousands(p.total)}, run ${p.runs}, worker peak RSS ${workers.map((w) => mb(w.peakMb())).join(', ')}`,
+        ),
+      () => undefined,
+    );
+  }, 15_000);
+  const stopProgress = onCleanup('progress', () => clearInterval(progress));
+  let result;
   try {
-    const config = benchConfig(shared.devServer.address, db.config, options, scratch.path);
-    const running = await startWorker(config, { workflowBundle: shared.bundle, http: false });
-    const stopWorker = onCleanup('worker', () => running.shutdown());
-    try {
-      const pc = await connectClient(config);
-      try {
-        takeFailures();
-        const start = performance.now();
-        const { handle } = await startImport(
-          pc,
-          { paths: [shared.source], batchSize: options.batchSize, concurrency: options.concurrency },
-          { id: `bench-import-${backend}-${Date.now().toString(36)}` },
-        );
-        const result = await handle.result();
-        const ms = performance.now() - start;
-        if (result.status !== 'completed') throw new Error(`the import ended ${result.status}`);
-        return { backend, path: 'temporal', docs: result.total, ms, counts: result.counts, failures: takeFailures() };
-      } finally {
-        await pc.close();
-      }
-    } finally {
-      await stopWorker();
-    }
+    const dead = Promise.race(workers.map((w) => w.exited.then((code) => ({ w, code }))));
+    result = await Promise.race([
+      handle.result(),
+      dead.then(({ w, code }) => {
+        throw new Error(`worker process ${w.pid} exited (code ${code}) during the import:\n${w.logTail()}`);
+      }),
+    ]);
   } finally {
-    await dropDb();
-    await dropScratch();
+    await stopProgress();
   }
-}
-
-/** A small untimed import first, so neither measured path pays for the JIT's warm-up. */
-async function warmUp(dir: string, options: Options): Promise<void> {
-  const source = join(dir, 'warmup');
-  await writeSynthCorpus(source, { seed: SEED + 1, count: 300, badRatio: options.badRatio });
-  const db = await freshDatabase('pglite', options.postgresUrl);
-  try {
-    const store = await openStore(db.config);
-    try {
-      await importDirect(store, { paths: [source], batchSize: options.batchSize, policy: 'flagged' });
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await db.cleanup();
-  }
-}
-
-async function throughput(options: Options, backends: BackendName[], devServer: DevServer, work: string): Promise<void> {
-  const source = join(work, 'source');
-  const synthStart = performance.now();
-  const synth = await writeSynthCorpus(source, { seed: SEED, count: options.docs, badRatio: options.badRatio });
-  console.log(
-    `synthesized ${options.docs} exports (${synth.bad} malformed, ${(synth.bytes / 1024 / 1024).toFixed(1)} MB) in ${seconds(performance.now() - synthStart)}`,
-  );
-  const bundleStart = performance.now();
-  const bundle = await bundleWorkflowCode({ workflowsPath: resolveWorkflowsPath(), logger: quietLogger });
-  console.log(`bundled the workflows in ${seconds(performance.now() - bundleStart)} (once, untimed)`);
-  await warmUp(work, options);
-
-  const shared: Shared = { devServer, bundle, source, options };
-  line('');
-  line(
-    `settings: ${options.docs} docs, batch size ${options.batchSize}, Temporal concurrency ${options.concurrency} (direct loop: sequential), bad ratio ${options.badRatio}`,
-  );
-  for (const backend of backends) {
-    // Direct first, then Temporal; each on an empty database of its own.
-    const direct = await measureDirect(shared, backend);
-    report(direct);
-    const temporal = await measureTemporal(shared, backend);
-    report(temporal);
-    const ratio = rate(temporal.docs, temporal.ms) / rate(direct.docs, direct.ms);
-    const goal = backend === 'postgres' ? (ratio >= RATIO_GOAL ? '  goal met' : '  GOAL MISSED') : '';
-    line(`${pad(backend, 9)} ratio temporal/direct ${ratio.toFixed(2)} (goal >= ${RATIO_GOAL.toFixed(2)} on postgres)${goal}`);
-    if (backend === 'postgres' && ratio < RATIO_GOAL) missed.push(`GOAL MISSED: postgres temporal/direct ${ratio.toFixed(2)} < ${RATIO_GOAL.toFixed(2)}`);
-    if (JSON.stringify(temporal.counts) !== JSON.stringify(direct.counts)) {
-      line(`${pad(backend, 9)} WARNING: the two paths counted differently (temporal: ${countsText(temporal.counts)}; direct: ${countsText(direct.counts)})`);
-    }
-  }
-}
-
-// ---- peak RSS of a worker process ----
-
-async function waitForHealth(url: string, alive: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error('the worker process exited before it was ready');
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`the worker's ${url}/health did not answer 200 within ${timeoutMs} ms`);
-}
-
-async function rssRun(options: Options, backend: BackendName, devServer: DevServer, work: string): Promise<void> {
-  const source = join(work, 'rss-source');
-  line('');
-  line(
-    `rss: ${options.rssDocs} docs on ${backend}, batch size ${options.batchSize}, concurrency ${options.concurrency}, worker = child process (node bin/pressroom.mjs worker${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''})`,
-  );
-  const dropSource = onCleanup(`dir ${source}`, () => tempDirRemove(source));
-  const synthStart = performance.now();
-  const synth = await writeSynthCorpus(source, { seed: SEED, count: options.rssDocs, badRatio: options.badRatio });
-  console.log(
-    `synthesized ${options.rssDocs} exports (${synth.bad} malformed, ${(synth.bytes / 1024 / 1024).toFixed(1)} MB) in ${seconds(performance.now() - synthStart)}`,
-  );
-
-  const db = await freshDatabase(backend, options.postgresUrl);
-  const dropDb = onCleanup(`database ${db.describe}`, () => db.cleanup());
-  const httpPort = await freePort();
-  const taskQueue = `bench-rss-${process.pid}-${Date.now().toString(36)}`;
-  const logPath = join(work, 'worker.log');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: devServer.address,
-    TASK_QUEUE: taskQueue,
-    PRESSROOM_HTTP_PORT: String(httpPort),
-    PRESSROOM_HTTP_HOST: '127.0.0.1',
-    IMPORT_BATCH_SIZE: String(options.batchSize),
-    IMPORT_CONCURRENCY: String(options.concurrency),
-    PRESSROOM_SHUTDOWN_GRACE_MS: '5000',
+  const ms = performance.now() - start;
+  if (result.status !== 'completed') throw new Error(`the import ended ${result.status}`);
+  const chain = await summarizeChain(pc.client, workflowId, firstRunId);
+  const figure: Figure = {
+    backend,
+    measure,
+    workers: workers.length,
+    docs: result.total,
+    ms,
+    docsPerSecond: rate(result.total, ms),
+    counts: result.counts,
+    workflowRuns: chain.runs,
+    ...(chain.listingMs === undefined ? {} : { listingMs: chain.listingMs }),
+    batchesByWorker: workers.map((w) => chain.batchesByWorker.get(w.identity) ?? 0),
+    workerPeakRssMb: workers.map((w) => w.peakMb()),
+    retriedActivityAttempts: failedAttempts(workers) - failedBefore,
   };
-  delete env.DATABASE_URL;
-  if (db.config.kind === 'postgres') env.DATABASE_URL = db.config.url;
-  else env.PRESSROOM_DATA_DIR = resolve(db.config.dataDir, '..', 'pressroom');
+  if (!quiet) report(figure);
+  return figure;
+}
 
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'pressroom.mjs'), 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(logPath);
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  let exited = false;
-  const exit = new Promise<number | null>((resolveExit) =>
-    child.once('exit', (code) => {
-      exited = true;
-      resolveExit(code);
-    }),
+/** `temporal` (+ `reimport`) on one worker process, or `workers` on several; each on a fresh database. */
+async function measureTemporal(shared: Shared, backend: BackendName, count: number, reimport: boolean): Promise<Figure[]> {
+  const { options } = shared;
+  const { db, drop } = await migratedDatabase(backend, options);
+  const taskQueue = `bench-${backend}-${count}-${process.pid}-${Date.now().toString(36)}`;
+  const logDir = join(shared.work, 'logs');
+  const workers = await startWorkerProcesses(
+    {
+      temporalAddress: shared.devServer.address,
+      taskQueue,
+      database: db.config,
+      bundlePath: shared.bundlePath,
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+      logDir,
+      // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers (NODE_OPTIONS refuses --cpu-prof).
+      ...(process.env.BENCH_WORKER_NODE_ARGS ? { nodeArgs: process.env.BENCH_WORKER_NODE_ARGS.split(' ').filter(Boolean) } : {}),
+    },
+    count,
+    `${backend}-${count}w`,
   );
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start the worker process');
-  const stopChild = onCleanup(`worker process ${pid}`, async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timedOut = await Promise.race([exit.then(() => false), sleep(20_000).then(() => true)]);
-    if (timedOut) {
-      child.kill('SIGKILL');
-      await exit;
-    }
+  const stopWorkers = onCleanup('worker processes', async () => {
+    await Promise.all(workers.map((w) => w.stop()));
   });
-
-  let sampledMax = 0;
-  const sampler = setInterval(() => {
-    sampledMax = Math.max(sampledMax, procStatusMb(pid, 'VmRSS') ?? 0);
-  }, 500);
-  const stopSampler = onCleanup('rss sampler', () => clearInterval(sampler));
-
-  let pc: PressroomClient | undefined;
+  const pc = await connectClient(loadConfig({ TEMPORAL_ADDRESS: shared.devServer.address, TASK_QUEUE: taskQueue, PRESSROOM_DATA_DIR: shared.work }));
   try {
-    await waitForHealth(`http://127.0.0.1:${httpPort}`, () => !exited, 120_000);
-    const idleMb = procStatusMb(pid, 'VmRSS') ?? 0;
-    console.log(`worker process ${pid} ready (RSS ${idleMb.toFixed(0)} MB idle); importing...`);
-
-    const config = loadConfig({ TEMPORAL_ADDRESS: devServer.address, TASK_QUEUE: taskQueue, PRESSROOM_DATA_DIR: work });
-    pc = await connectClient(config);
-    const workflowId = `bench-rss-${backend}-${Date.now().toString(36)}`;
-    const start = performance.now();
-    const { handle } = await startImport(pc, { paths: [source], batchSize: options.batchSize, concurrency: options.concurrency }, { id: workflowId });
-    const client = pc;
-    const progress = setInterval(() => {
-      importProgress(client, workflowId).then(
-        (p) =>
-          console.log(
-            `  ${seconds(performance.now() - start)}: ${p.phase} ${p.processed}/${p.total} files, run ${p.runs}, worker RSS ${(procStatusMb(pid, 'VmRSS') ?? 0).toFixed(0)} MB (peak ${(procStatusMb(pid, 'VmHWM') ?? 0).toFixed(0)} MB)`,
-          ),
-        () => undefined,
-      );
-    }, 15_000);
-    const stopProgress = onCleanup('progress', () => clearInterval(progress));
-    let result;
-    try {
-      result = await Promise.race([
-        handle.result(),
-        exit.then((code) => {
-          throw new Error(`the worker process exited (code ${code}) during the import; see its log above`);
-        }),
-      ]);
-    } finally {
-      await stopProgress();
-    }
-    const ms = performance.now() - start;
-    const peakMb = procStatusMb(pid, 'VmHWM');
-    if (peakMb === undefined) throw new Error(`cannot read /proc/${pid}/status`);
-    await stopSampler();
-    line(
-      `${pad(backend, 9)} rss       ${padL(result.total, 6)} docs ${padL(seconds(ms), 8)} ${padL(Math.round(rate(result.total, ms)), 6)} docs/s   (${result.status}, ${countsText(result.counts)}, ${result.runs} workflow runs)`,
-    );
-    const pass = peakMb < RSS_GOAL_MB;
-    line(
-      `${pad(backend, 9)} worker peak RSS (VmHWM) ${peakMb.toFixed(0)} MB (sampled max VmRSS ${sampledMax.toFixed(0)} MB): ${pass ? 'PASS' : 'FAIL'} (goal < ${RSS_GOAL_MB} MB)`,
-    );
-    if (!pass) missed.push(`GOAL MISSED: worker peak RSS ${peakMb.toFixed(0)} MB >= ${RSS_GOAL_MB} MB`);
-    const workerLog = readFileSync(logPath, 'utf8');
-    const failed = workerLog.split('Activity failed').length - 1;
-    if (failed > 0)
-      line(
-        `${pad(backend, 9)} rss       retried activity attempts: ${failed} (${workerLog.split('deadlock detected').length - 1} mentions of "deadlock detected"; log ${logPath})`,
-      );
+    console.error(`${count} worker process(es) ready (${workers.map((w) => w.pid).join(', ')}); warming up on ${WARM_UP_DOCS} other documents (untimed)`);
+    // Other sourceIds than the measured corpus: the JIT and the workflow cache warm up, the counts stay exact.
+    await timedImport(shared, pc, workers, backend, count === 1 ? 'temporal' : 'workers', shared.warmUp, true);
+    const out: Figure[] = [];
+    out.push(await timedImport(shared, pc, workers, backend, count === 1 ? 'temporal' : 'workers', shared.source));
+    if (reimport) out.push(await timedImport(shared, pc, workers, backend, 'reimport', shared.source));
+    return out;
   } catch (error) {
-    log.end();
-    const tail = (() => {
-      try {
-        return readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n');
-      } catch {
-        return '(no log)';
-      }
-    })();
-    console.error(`worker log (last lines):\n${tail}`);
+    for (const w of workers) console.error(`worker ${w.pid} log (last lines):\n${w.logTail()}`);
     throw error;
   } finally {
-    await pc?.close();
-    await stopSampler();
-    await stopChild();
-    await dropDb();
-    await dropSource();
+    await pc.close();
+    await stopWorkers();
+    await drop();
   }
 }
 
-function tempDirRemove(path: string): void {
-  rmSync(path, { recursive: true, force: true });
+function judge(backend: BackendName, byMeasure: Map<Measure, Figure>, options: Options): void {
+  const temporal = byMeasure.get('temporal');
+  const direct = byMeasure.get('direct');
+  const floor = byMeasure.get('floor');
+  const reimport = byMeasure.get('reimport');
+  const workers = byMeasure.get('workers');
+  const ratios: string[] = [];
+  if (temporal && floor) ratios.push(`temporal/floor ${(temporal.docsPerSecond / floor.docsPerSecond).toFixed(2)}`);
+  if (temporal && direct) {
+    const ratio = temporal.docsPerSecond / direct.docsPerSecond;
+    const verdict =
+      backend === 'postgres' ? ` (goal >= ${GOALS.ratio.toFixed(2)}: ${goal(ratio >= GOALS.ratio, `postgres temporal/direct ${ratio.toFixed(2)}`)})` : '';
+    ratios.push(`temporal/direct ${ratio.toFixed(2)}${verdict}`);
+  }
+  if (direct && floor) ratios.push(`direct/floor ${(direct.docsPerSecond / floor.docsPerSecond).toFixed(2)}`);
+  if (temporal && reimport) ratios.push(`reimport/temporal ${(reimport.docsPerSecond / temporal.docsPerSecond).toFixed(2)}`);
+  if (temporal && workers) ratios.push(`${workers.workers} workers/1 worker ${(workers.docsPerSecond / temporal.docsPerSecond).toFixed(2)}`);
+  if (ratios.length > 0) line(`${pad(backend, 9)} ratios     ${ratios.join('; ')}`);
+
+  const runs = [temporal, reimport, workers].filter((f): f is Figure => f !== undefined);
+  if (runs.length > 0) {
+    // VmHWM only grows: the last figure of a worker set is its peak over every import it ran.
+    const one = reimport ?? temporal;
+    const peaks = [...(one?.workerPeakRssMb ?? []), ...(workers?.workerPeakRssMb ?? [])];
+    const rss = [
+      one && `1 worker ${mb(one.workerPeakRssMb?.[0] ?? 0)}`,
+      workers && `${workers.workers} workers ${(workers.workerPeakRssMb ?? []).map(mb).join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    // A PGlite database lives inside the worker process, so its RSS is the database's too: the goal is PostgreSQL's.
+    const verdict =
+      backend === 'postgres'
+        ? `goal < ${GOALS.rssMb} MB: ${goal(Math.max(...peaks) < GOALS.rssMb, `worker peak RSS ${mb(Math.max(...peaks))} on ${backend}`)}`
+        : `the embedded database included; the < ${GOALS.rssMb} MB goal is PostgreSQL's`;
+    line(`${pad(backend, 9)} worker peak RSS (VmHWM) ${rss} (${verdict})`);
+    const longest = Math.max(...runs.flatMap((f) => f.workflowRuns ?? []));
+    line(
+      `${pad(backend, 9)} longest workflow run ${thousands(longest)} events (goal < ${thousands(GOALS.historyEvents)}: ${goal(longest < GOALS.historyEvents, `a run of ${longest} events on ${backend}`)})`,
+    );
+  }
+  if (temporal && options.docs >= 1_000_000) {
+    line(
+      `${pad(backend, 9)} ${thousands(temporal.docs)} documents in ${seconds(temporal.ms)} (goal < ${seconds(GOALS.millionMs)} for 1,000,000: ${goal(temporal.ms * (1_000_000 / temporal.docs) < GOALS.millionMs, `1M documents took ${seconds(temporal.ms)} on ${backend}`)})`,
+    );
+  }
+  const counted = [direct, temporal, workers].filter((f): f is Figure => f?.counts !== undefined);
+  const differ = counted.filter((f) => JSON.stringify(f.counts) !== JSON.stringify(counted[0]?.counts));
+  if (differ.length > 0)
+    line(`${pad(backend, 9)} WARNING: the paths counted differently: ${counted.map((f) => `${f.measure}: ${countsText(f.counts!)}`).join('; ')}`);
+  if (floor && counted[0] && floor.floor?.created !== counted[0].counts!.created)
+    line(`${pad(backend, 9)} WARNING: the floor created ${floor.floor?.created} articles, ${counted[0].measure} ${counted[0].counts!.created}`);
+  if (reimport?.counts && reimport.counts.unchanged !== (temporal?.counts?.created ?? 0) + (temporal?.counts?.updated ?? 0))
+    line(`${pad(backend, 9)} WARNING: the re-import did not find every document unchanged (${countsText(reimport.counts)})`);
 }
 
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error };
+async function run(options: Options, backends: BackendName[], devServer: DevServer, work: string): Promise<void> {
+  const source = join(work, 'source');
+  const synthStart = performance.now();
+  const synth = await writeSynthCorpus(source, {
+    seed: SEED,
+    count: options.docs,
+    badRatio: options.badRatio,
+    ...(options.filesPerDir === undefined ? {} : { filesPerDir: options.filesPerDir }),
+  });
+  say(
+    `synthesized ${thousands(options.docs)} exports (${synth.bad} malformed, ${mb(synth.bytes / 1024 / 1024)}${options.filesPerDir ? `, ${thousands(options.filesPerDir)} per directory` : ''}) in ${seconds(performance.now() - synthStart)}`,
+  );
+  const warmUp = join(work, 'warm-up');
+  await writeSynthCorpus(warmUp, { seed: SEED + 1, count: WARM_UP_DOCS, badRatio: options.badRatio, from: options.docs });
+  const bundlePath = join(work, 'workflows.js');
+  const bundleStart = performance.now();
+  execFileSync(process.execPath, [join(ROOT, 'bin', 'pressroom.mjs'), 'bundle-workflows', bundlePath], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  say(`bundled the workflows in ${seconds(performance.now() - bundleStart)} (once, for every worker process; untimed)`);
+  const shared: Shared = { devServer, bundlePath, source, warmUp, work, options };
+
+  if (options.measures.has('direct')) {
+    // The direct loop runs in this process: warm its JIT up first, on a database of its own.
+    const db = await freshDatabase('pglite', options.postgresUrl);
+    const store = await openStore(db.config);
+    await importDirect(store, { paths: [warmUp], batchSize: options.batchSize, policy: 'flagged' });
+    await store.close();
+    await db.cleanup();
+  }
+
+  line('');
+  line(
+    `settings: ${thousands(options.docs)} docs, batch size ${options.batchSize}, concurrency ${options.concurrency} (defaults: ${IMPORT_DEFAULTS.batchSize}, ${IMPORT_DEFAULTS.concurrency}), bad ratio ${options.badRatio}; measuring ${[...options.measures].join(', ')}${process.env.NODE_OPTIONS ? `; workers inherit NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''}`,
+  );
+  for (const backend of backends) {
+    const byMeasure = new Map<Measure, Figure>();
+    const keep = (f: Figure | undefined) => {
+      if (f) byMeasure.set(f.measure, f);
+    };
+    if (options.measures.has('floor')) {
+      const f = await measureFloor(shared, backend);
+      if (f) report(f);
+      keep(f);
+    }
+    if (options.measures.has('direct')) {
+      const f = await measureDirect(shared, backend);
+      report(f);
+      keep(f);
+    }
+    if (options.measures.has('temporal')) for (const f of await measureTemporal(shared, backend, 1, options.measures.has('reimport'))) keep(f);
+    if (options.measures.has('workers') && options.workers > 1) {
+      if (backend === 'pglite') line(`${pad(backend, 9)} workers    need PostgreSQL: a PGlite database belongs to one process`);
+      else for (const f of await measureTemporal(shared, backend, options.workers, false)) keep(f);
+    }
+    judge(backend, byMeasure, options);
+  }
+}
 
 // ---- main ----
 
@@ -474,6 +494,7 @@ async function main(): Promise<number> {
     console.error(`bench:import: ${options}\n\n${USAGE}`);
     return 2;
   }
+  toStderr = options.json;
 
   let backends = options.backends;
   if (backends.includes('postgres')) {
@@ -483,13 +504,13 @@ async function main(): Promise<number> {
       backends = backends.filter((b) => b !== 'postgres');
       if (backends.length === 0) backends = ['pglite'];
     } else {
-      console.log(`PostgreSQL: ${printableUrl(options.postgresUrl)} (a fresh schema per measurement)`);
+      say(`PostgreSQL: ${printableUrl(options.postgresUrl)} (a fresh schema per measurement)`);
     }
   }
 
   setupTemporalBinaries();
   const work = tempDir('pressroom-bench-import-');
-  onCleanup(`dir ${work.path}`, () => work.remove());
+  onCleanup(`dir ${work.path}`, () => rmSync(work.path, { recursive: true, force: true }));
   // Workflows upsert Pressroom's search attributes: a server without them fails every workflow task.
   const devServer = await startDevServer({
     headless: true,
@@ -498,14 +519,23 @@ async function main(): Promise<number> {
     searchAttributes: searchAttributeFlags(),
   });
   onCleanup('Temporal dev server', () => devServer.stop());
-  console.log(`Temporal dev server at ${devServer.address} (headless)`);
+  say(`Temporal dev server at ${devServer.address} (headless)`);
 
-  if (options.throughput) await throughput(options, backends, devServer, work.path);
-  if (options.rss) await rssRun(options, backends.includes('postgres') ? 'postgres' : 'pglite', devServer, work.path);
+  await run(options, backends, devServer, work.path);
 
-  console.log('\n==== summary ====');
-  for (const text of summary) if (text !== '') console.log(text);
-  for (const text of missed) console.log(text);
+  say('\n==== summary ====');
+  for (const text of summary) if (text !== '') say(text);
+  for (const text of missed) say(text);
+  if (options.json) {
+    const settings = {
+      docs: options.docs,
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+      badRatio: options.badRatio,
+      workers: options.workers,
+    };
+    console.log(JSON.stringify({ settings, figures, goalsMissed: missed }, null, 2));
+  }
   return 0;
 }
 
@@ -523,5 +553,5 @@ try {
 } finally {
   await cleanupAll();
 }
-// The Temporal runtime's native threads would keep the process alive: exit explicitly.
+// Native handles (the client's connection, the dev server's pipes) may linger: exit explicitly.
 process.exit(code);

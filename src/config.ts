@@ -36,6 +36,10 @@ export const Env = z.object({
   PRESSROOM_HTTP_PORT: port.default(8080),
   PRESSROOM_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   PRESSROOM_API_URL: z.preprocess(emptyAsUndefined, z.url("expected the worker's HTTP API base URL, for example http://127.0.0.1:8080").optional()),
+  SITE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'expected the public site origin, for example https://alphanode.dev' }).optional(),
+  ),
   REVIEW_POLICY: ReviewPolicy.default('flagged'),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -43,6 +47,14 @@ export const Env = z.object({
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' && value !== '' ? value.toUpperCase() : emptyAsUndefined(value)),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], 'expected TRACE, DEBUG, INFO, WARN or ERROR').default('INFO'),
+  ),
+  CACHE_PURGE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: "expected the cache's base http(s) URL for PURGE requests, for example http://127.0.0.1:6081" }).optional(),
+  ),
+  CACHE_PURGE_MODE: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['xkey', 'url'], 'expected xkey (purge by surrogate key) or url (one PURGE per path)').default('xkey'),
   ),
   PRESSROOM_METRICS_ADDRESS: z.preprocess(
     emptyAsUndefined,
@@ -68,6 +80,8 @@ export type Config = {
   http: { host: string; port: number };
   /** Where the CLI finds the worker's HTTP API. */
   apiUrl: string;
+  /** The public site's origin for absolute URLs (the sitemap); unset means each request's own origin. */
+  siteUrl?: string | undefined;
   reviewPolicy: ReviewPolicy;
   import: { batchSize: number; concurrency: number };
   shutdownGraceMs: number;
@@ -75,6 +89,8 @@ export type Config = {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Where the SDK's Prometheus exporter binds; unset means a free loopback port (the HTTP API's /metrics serves it). */
   metrics: { bindAddress?: string | undefined };
+  /** Where releases send PURGE requests; unset means no cache, and purging is a logged no-op. */
+  cache: { purgeUrl?: string | undefined; purgeMode: 'xkey' | 'url' };
 };
 
 /** The environment is invalid: fix it and restart, a retry will not help. */
@@ -117,10 +133,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       /\/$/,
       '',
     ),
+    siteUrl: e.SITE_URL?.replace(/\/+$/, ''),
     reviewPolicy: e.REVIEW_POLICY,
     import: { batchSize: e.IMPORT_BATCH_SIZE, concurrency: e.IMPORT_CONCURRENCY },
     shutdownGraceMs: e.PRESSROOM_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     metrics: { bindAddress: e.PRESSROOM_METRICS_ADDRESS },
+    cache: { purgeUrl: e.CACHE_PURGE_URL, purgeMode: e.CACHE_PURGE_MODE },
   };
 }

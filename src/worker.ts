@@ -5,8 +5,10 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { failureMappingInterceptor } from './activities/failures.js';
 import { createActivities } from './activities/index.js';
 import { ConfigError, type Config } from './config.js';
-import { apiRoutes } from './http/api.js';
+import { readApi } from './http/routes/index.js';
 import { createHttpServer, listen } from './http/server.js';
+import { identifyCandidate } from './release/build.js';
+import { createHttpPurger, createNoopPurger } from './release/purger.js';
 import { openStore, type Store } from './store/index.js';
 import { importMetricsInterceptor } from './telemetry/metrics.js';
 import { installRuntime, scrapeMetrics } from './telemetry/runtime.js';
@@ -85,13 +87,23 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
     });
     if (registered.length > 0) telemetry.logger.info('registered search attributes', { names: registered, namespace: config.temporal.namespace });
 
+    let httpUrl: string | undefined;
     let workflowBundle = prebuiltBundle;
     if (!workflowBundle) {
       const bundle = await bundleWorkflowsInChild();
       cleanups.push(() => Promise.resolve(bundle.remove()));
       workflowBundle = { codePath: bundle.codePath };
     }
-    const activities = { ...createActivities({ store, reviewPolicy: config.reviewPolicy }), ...(overrides.activities?.(store) ?? {}) };
+    // Releases purge the cache at CACHE_PURGE_URL (none: a logged no-op) and verify the site at SITE_URL,
+    // else at this worker's own HTTP API, whose address is known once it listens (below).
+    const purger = config.cache.purgeUrl
+      ? createHttpPurger({ url: config.cache.purgeUrl, mode: config.cache.purgeMode, log: telemetry.logger })
+      : createNoopPurger(telemetry.logger);
+    const siteUrl = () => config.siteUrl ?? httpUrl;
+    const activities = {
+      ...createActivities({ store, reviewPolicy: config.reviewPolicy, purger, siteUrl }),
+      ...(overrides.activities?.(store) ?? {}),
+    };
     const worker = await Worker.create({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
@@ -104,7 +116,6 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       interceptors: { activity: [importMetricsInterceptor(), failureMappingInterceptor()] },
     });
 
-    let httpUrl: string | undefined;
     if (overrides.http !== false) {
       const server = createHttpServer({
         checks: {
@@ -113,7 +124,12 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
           },
           database: () => store.db.ping(),
         },
-        routes: apiRoutes(store, { workflowStatus: temporalWorkflowStatus(clientConnection, config.temporal.namespace), logger: telemetry.logger }),
+        routes: readApi(store, {
+          workflowStatus: temporalWorkflowStatus(clientConnection, config.temporal.namespace),
+          logger: telemetry.logger,
+          siteUrl: config.siteUrl,
+          identifyCandidate,
+        }),
         ...(metricsUrl ? { metrics: () => scrapeMetrics(metricsUrl) } : {}),
         logger: telemetry.logger,
       });

@@ -2,9 +2,10 @@ import type { Store } from '../store/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
 import { createImportActivities } from './import.js';
 import { createProbeActivities } from './probe.js';
+import { createReleaseActivities, type ReleaseActivityDeps } from './release.js';
 import { createReviewActivities } from './review.js';
 
-export type ActivityDeps = { store: Store; reviewPolicy: ReviewPolicy };
+export type ActivityDeps = { store: Store; reviewPolicy: ReviewPolicy } & Pick<ReleaseActivityDeps, 'purger' | 'siteUrl'>;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProbeActivities(deps),
     ...createImportActivities(deps),
     ...createReviewActivities(deps),
+    ...createReleaseActivities(deps),
   };
 }
 

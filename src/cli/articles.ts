@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
 import { apiGet } from './api-client.js';
-import { ArticleDetail, ArticlePage } from './api-shapes.js';
+import { pathOf } from '../http/contract.js';
 import { UsageError } from './errors.js';
 import type { Cli } from './output.js';
 
@@ -12,7 +12,7 @@ export async function listArticles(options: ListArticlesOptions, cli: Cli): Prom
     offset: String(options.offset ?? 0),
     ...(options.reviewState ? { reviewState: options.reviewState } : {}),
   });
-  const { total, articles } = await apiGet(loadConfig(cli.env), `/articles?${query.toString()}`, ArticlePage);
+  const { total, articles } = await apiGet(loadConfig(cli.env), 'listArticles', `${pathOf('listArticles', {})}?${query.toString()}`);
   cli.out.list({ total, items: articles }, options.json ?? false, (page) => {
     cli.out.print(`${page.total} article(s)${page.items.length < page.total ? `, showing ${page.items.length} from offset ${options.offset ?? 0}` : ''}`);
     cli.out.table(page.items.map((a) => [a.sourceId, `r${a.currentRevision}`, a.reviewState, a.title]));
@@ -22,7 +22,7 @@ export async function listArticles(options: ListArticlesOptions, cli: Cli): Prom
 
 export async function showArticle(sourceId: string, options: { json?: boolean }, cli: Cli): Promise<number> {
   if (sourceId.trim() === '') throw new UsageError('SOURCE_ID must not be empty');
-  const article = await apiGet(loadConfig(cli.env), `/articles/${encodeURIComponent(sourceId)}`, ArticleDetail);
+  const article = await apiGet(loadConfig(cli.env), 'getArticle', pathOf('getArticle', { sourceId }));
   if (options.json) {
     cli.out.json(article);
     return 0;

@@ -8,9 +8,8 @@ import { cancelImport, connectClient, importInput, importProgress, startImport, 
 import { loadConfig, type Config } from '../config.js';
 import { ErrorType, errorTypeOf } from '../domain/errors.js';
 import { MAX_SOURCE_PATHS, type ImportReport } from '../domain/import/index.js';
-import { WORKFLOW_ID_PATTERN } from '../http/contract.js';
+import { pathOf, WORKFLOW_ID_PATTERN, type ImportRunRecord } from '../http/contract.js';
 import { apiGet } from './api-client.js';
-import { ImportRun, ResultPage, type ImportRunRecord } from './api-shapes.js';
 import { ApiError, UsageError } from './errors.js';
 import { settle, waitForImport, type WaitOutcome } from './import-wait.js';
 import { progressBar } from './output.js';
@@ -59,7 +58,7 @@ function describeReport(report: ImportReport): string {
 /** The store's record of an import (by workflow or run id); undefined when the worker does not know it. */
 async function storedRun(config: Config, id: string): Promise<ImportRunRecord | undefined> {
   try {
-    return await apiGet(config, `/imports/${encodeURIComponent(id)}`, ImportRun);
+    return await apiGet(config, 'getImport', pathOf('getImport', { id }));
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
@@ -67,7 +66,7 @@ async function storedRun(config: Config, id: string): Promise<ImportRunRecord | 
 }
 
 async function printPlan(cli: Cli, config: Config, report: ImportReport, json: boolean): Promise<void> {
-  const { results } = await apiGet(config, `/imports/${encodeURIComponent(report.importRunId)}/results?limit=10000`, ResultPage);
+  const { results } = await apiGet(config, 'importResults', `${pathOf('importResults', { id: report.importRunId })}?limit=10000`);
   if (json) {
     cli.out.json({ report, plan: results });
     return;

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
 import { apiGet } from './api-client.js';
-import { ImportRunPage } from './api-shapes.js';
+import { pathOf } from '../http/contract.js';
 import type { Cli } from './output.js';
 
 export type ListImportsOptions = { json?: boolean; limit?: number; offset?: number };
@@ -9,7 +9,7 @@ export type ListImportsOptions = { json?: boolean; limit?: number; offset?: numb
 export async function listImports(options: ListImportsOptions, cli: Cli): Promise<number> {
   const offset = options.offset ?? 0;
   const query = new URLSearchParams({ limit: String(options.limit ?? 20), offset: String(offset) });
-  const page = await apiGet(loadConfig(cli.env), `/imports?${query.toString()}`, ImportRunPage);
+  const page = await apiGet(loadConfig(cli.env), 'listImports', `${pathOf('listImports', {})}?${query.toString()}`);
   // An older worker answers without a total: then the page is all we know.
   const total = page.total ?? offset + page.imports.length;
   cli.out.list({ total, items: page.imports }, options.json ?? false, ({ items }) => {

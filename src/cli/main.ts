@@ -38,7 +38,12 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
 /** The subcommand words of argv (up to the first option or operand that is not a command name). */
 function commandPath(argv: string[]): string[] {
-  const nested: Record<string, string[]> = { import: ['status', 'cancel'], articles: ['list', 'show'], review: ['approve', 'reject'] };
+  const nested: Record<string, string[]> = {
+    import: ['status', 'cancel'],
+    articles: ['list', 'show'],
+    review: ['approve', 'reject'],
+    release: ['approve', 'reject', 'show', 'status'],
+  };
   const [first, second] = argv;
   if (first === undefined || first.startsWith('-')) return [];
   return second !== undefined && nested[first]?.includes(second) ? [first, second] : [first];

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { MAX_SOURCE_PATHS } from '../domain/import/model.js';
 import { MAX_OFFSET } from '../http/contract.js';
 import { fraction, nonEmpty, port, wholeNumber } from './args.js';
+import { approvalTimeout, text } from './release-args.js';
 import { LIST_JSON_HELP, type Cli } from './output.js';
 
 /** What every command gets: where to print, and the environment to read its configuration from. */
@@ -44,7 +45,7 @@ export function buildProgram(cli: Cli): Program {
   // not of `import` (commander hands unknown options back up to a parent otherwise).
   configure(program)
     .enablePositionalOptions()
-    .description("Pressroom: imports, reviews and the dev stack, driven through Temporal and the worker's HTTP API.")
+    .description("Pressroom: imports, reviews, releases and the dev stack, driven through Temporal and the worker's HTTP API.")
     .addHelpText('after', "\nRun `pressroom <command> --help` for a command's options. Exit status: 0 ok, 1 failed, 2 usage error.");
 
   sub(program, 'dev', 'the local stack: Temporal dev server + Web UI, worker, /health')
@@ -171,6 +172,83 @@ export function buildProgram(cli: Cli): Program {
         return run(async () => (await import('./review.js')).review(decision, sourceIds, this.opts(), cli))();
       });
   }
+
+  const releaseCommand = sub(program, 'release', 'release the approved articles: checks, staging, approval, production; `release approve|reject|show|status`')
+    .enablePositionalOptions()
+    .option('--auto-approve', 'go on to production without waiting for approval when every check (warnings too) passed')
+    .option('--only <source-ids...>', 'release only these articles (their approved revisions); default: every approved change')
+    .option('--wait', 'follow the release step by step, then print its report (exit 0 when live, 1 otherwise)')
+    .option('--json', `${JSON_DOCUMENT}: {"workflowId", "releaseId", "attached", "candidate"}, or {"workflowId", "status", "report"} with --wait`)
+    .option('--by <name>', 'who asks for the release (default: your user name)', text('by', 'a name'))
+    .option(
+      '--approval-timeout <duration>',
+      'how long to wait for approval before abandoning it, e.g. 90m, 24h, 3d (default: 24h)',
+      approvalTimeout('approval-timeout'),
+    )
+    .addHelpText(
+      'after',
+      '\nThe release id is derived from the candidate (production and the approved revisions), and its workflow id is release-<release id>:' +
+        '\nstarting the same release twice attaches to the running one; another release while one runs is refused, naming it.' +
+        '\nWithout --auto-approve it stops after staging until `pressroom release approve|reject RELEASE --by NAME --reason TEXT`.' +
+        '\nExit status: 0 started (or live, with --wait), 1 nothing to release, refused or not live, 2 usage error.',
+    )
+    .action(function (this: Command) {
+      return run(async () => (await import('./release.js')).release(this.opts(), cli))();
+    });
+  for (const approve of [true, false]) {
+    sub(
+      releaseCommand,
+      approve ? 'approve' : 'reject',
+      `${approve ? 'approve' : 'reject'} a release awaiting approval${approve ? ': it goes on to production' : ': production is untouched'}`,
+    )
+      .argument('<release>', 'the release id (rel-…) or its workflow id (release-rel-…)')
+      .requiredOption('--by <name>', 'who decides (required, recorded in the audit trail)', text('by', 'a name'))
+      .requiredOption('--reason <text>', 'why (required, recorded with the decision)', text('reason', 'a reason'))
+      .option('--json', `${JSON_DOCUMENT}: the release's status after the decision`)
+      .addHelpText('after', '\nExit status: 0 decided, 1 refused (not awaiting approval, already decided, no such running release), 2 usage error.')
+      .action(function (this: Command, ref: string) {
+        return run(async () => (await import('./release.js')).decide(approve, ref, this.opts(), cli))();
+      });
+  }
+  sub(releaseCommand, 'show', "one release: its checks, changelog, decision, audit entries and a page of its manifest (from the worker's API)")
+    .argument('<release>', 'the release id (rel-…, rb-…) or its workflow id (release-rel-…)')
+    .option('--limit <n>', 'manifest entries to show (1-1000, default: 20)', wholeNumber('limit', 1, 1_000))
+    .option('--offset <n>', 'skip the first N manifest entries (default: 0)', wholeNumber('offset', 0, MAX_OFFSET))
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command, ref: string) {
+      return run(async () => (await import('./releases.js')).showRelease(ref, this.opts(), cli))();
+    });
+  sub(releaseCommand, 'status', 'the live step of a running release or rollback (the releaseStatus query), or how it ended')
+    .argument('<release>', 'the release id (rel-…), its workflow id (release-rel-…) or a rollback workflow id (rollback-…)')
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command, ref: string) {
+      return run(async () => (await import('./release.js')).status(ref, this.opts(), cli))();
+    });
+
+  sub(program, 'releases', 'the release history, newest first, and the release each environment serves')
+    .option('--json', 'print one JSON document {"total": N, "items": [...], "environments": [...], "running": …} instead of a table')
+    .option('--limit <n>', 'at most N releases (1-200, default: 20)', wholeNumber('limit', 1, 200))
+    .option('--offset <n>', 'skip the newest N (default: 0)', wholeNumber('offset', 0, MAX_OFFSET))
+    .addOption(new Option('--kind <kind>', 'only releases or only rollbacks').choices(['release', 'rollback']))
+    .action(function (this: Command) {
+      return run(async () => (await import('./releases.js')).listReleases(this.opts(), cli))();
+    });
+
+  sub(program, 'rollback', 'point production back at an earlier release (default: the one it served before), purge and verify')
+    .argument('[release]', 'the release to serve again (rel-…, rb-…); default: the one production served before its current release')
+    .option('--reason <text>', 'why, recorded in the audit trail (default: "rollback requested by NAME")', text('reason', 'a reason'))
+    .option('--by <name>', 'who asks for it (default: your user name)', text('by', 'a name'))
+    .option('--wait', 'wait for the rollback to finish and print its report (the default)')
+    .option('--no-wait', 'print the workflow id and return at once')
+    .option('--json', `${JSON_DOCUMENT}: {"workflowId", "status", "report"} (or {"workflowId", "attached"} with --no-wait)`)
+    .addHelpText(
+      'after',
+      '\nA rollback needs no approval: asking is the decision. It is recorded as a release of its own (kind rollback), and its report' +
+        '\nprints the command that undoes it. Exit status: 0 production serves the target, 1 refused or failed, 2 usage error.',
+    )
+    .action(function (this: Command, target: string | undefined) {
+      return run(async () => (await import('./release.js')).rollback(target, this.opts(), cli))();
+    });
 
   sub(program, 'probe', 'run probeWorkflow: write one row through an activity and read it back')
     .argument('[key]', "the probe row's key (default: cli-<time>)")

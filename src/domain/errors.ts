@@ -31,6 +31,20 @@ export const ErrorType = {
   ApiUnavailable: 'ApiUnavailable',
   /** A deliberately transient failure (used by the plumbing probe). Retryable. */
   TransientFailure: 'TransientFailure',
+  /** A release's blocking content checks failed: the content must change first. Not retryable. */
+  ChecksFailed: 'ChecksFailed',
+  /** A reviewer rejected a release waiting for approval. Not retryable. */
+  ApprovalRejected: 'ApprovalRejected',
+  /** Nobody approved a release within its approval timeout; it was abandoned. Not retryable. */
+  ApprovalTimedOut: 'ApprovalTimedOut',
+  /** Another release or rollback holds the release lock. Not retryable while it runs. */
+  ReleaseInProgress: 'ReleaseInProgress',
+  /** A release or rollback names a release that does not exist, or there is nothing to release. Not retryable. */
+  ReleaseNotFound: 'ReleaseNotFound',
+  /** The cache refused or failed a purge. Retryable: caches come back. */
+  PurgeFailed: 'PurgeFailed',
+  /** An environment did not serve what its release holds (a route not 200, a wrong title). Retryable a few times, then the release compensates. */
+  VerificationFailed: 'VerificationFailed',
   /** Anything not classified above: a bug or an unforeseen fault. Retried a bounded number of times, logged with its stack. */
   Unexpected: 'Unexpected',
 } as const;
@@ -48,6 +62,11 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.DataDirLocked,
   ErrorType.BinaryNotFound,
   ErrorType.PortInUse,
+  ErrorType.ChecksFailed,
+  ErrorType.ApprovalRejected,
+  ErrorType.ApprovalTimedOut,
+  ErrorType.ReleaseInProgress,
+  ErrorType.ReleaseNotFound,
 ];
 
 /**

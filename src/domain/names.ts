@@ -8,6 +8,14 @@ export const WorkflowIds = {
   /** `import-<hash of the source>`: the same source attaches to its running import. */
   import: (sourceHash: string, dryRun: boolean) => `import-${sourceHash}${dryRun ? '-plan' : ''}`,
   review: (decision: string, stamp: string) => `review-${decision}-${stamp}`,
+  /**
+   * `release-<release id>`: the id the candidate's release gets (rel-<hash of production and the manifest>),
+   * named by the worker's API before it is built. A second start of the same candidate attaches to the
+   * running one; another candidate is refused by the release lock while one runs.
+   */
+  release: (releaseId: string) => `release-${releaseId}`,
+  /** `rollback-<target>` (`rollback-previous` without one): a second identical rollback attaches. */
+  rollback: (target: string | null) => `rollback-${target ?? 'previous'}`,
 } as const;
 
 /**
@@ -21,7 +29,7 @@ export const SEARCH_ATTRIBUTES = {
   PressroomKind: 'Keyword',
   /** What it works on: an import's source (its first path), a release's candidate. */
   PressroomSource: 'Keyword',
-  /** running, completed, rejections (completed with rejected documents), cancelled, failed. */
+  /** running, completed, rejections (completed with rejected documents), cancelled, failed; a release's own values (RunOutcome). */
   PressroomOutcome: 'Keyword',
 } as const;
 
@@ -33,9 +41,25 @@ export function searchAttributeFlags(): string[] {
 }
 
 /** PressroomKind's values: one per workflow type. */
-export const WorkflowKind = { import: 'import', review: 'review', probe: 'probe' } as const;
+export const WorkflowKind = { import: 'import', review: 'review', probe: 'probe', release: 'release', rollback: 'rollback' } as const;
 export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
 
-/** PressroomOutcome's values. `rejections` is an import that completed with rejected documents. */
-export const RunOutcome = { running: 'running', completed: 'completed', rejections: 'rejections', cancelled: 'cancelled', failed: 'failed' } as const;
+/**
+ * PressroomOutcome's values. `rejections` is an import that completed with rejected documents. A release
+ * or rollback ends `live`, `rejected` (by a reviewer), `abandoned` (approval timed out or cancelled before
+ * promotion), `rolled-back` (compensated after a failure past promotion) or `failed`, and shows
+ * `awaiting-approval` while it waits: `PressroomKind = "release" AND PressroomOutcome = "awaiting-approval"`.
+ */
+export const RunOutcome = {
+  running: 'running',
+  completed: 'completed',
+  rejections: 'rejections',
+  cancelled: 'cancelled',
+  failed: 'failed',
+  awaitingApproval: 'awaiting-approval',
+  live: 'live',
+  rejected: 'rejected',
+  abandoned: 'abandoned',
+  rolledBack: 'rolled-back',
+} as const;
 export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome];

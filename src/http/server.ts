@@ -1,104 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ErrorType, PressroomError } from '../domain/errors.js';
+import { getRequestListener, RequestError } from '@hono/node-server';
+import { Hono } from 'hono';
+import { baseHeaders, JSON_TYPE, sendJson, type AppContext, type AppEnv, type HttpLogger } from './context.js';
+import { assertWellEscaped, BadRequestError, quote, truncate } from './errors.js';
+import { healthRoutes, type HealthChecks } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 
-// The worker's HTTP server: /health, /metrics and the read API the CLI uses (only the worker's process
-// may open an embedded database). It shares the process with the Temporal worker, so no request,
-// however malformed, may throw outside the guarded path: one bad request line must not stop imports.
+// The worker's HTTP server: /health, /metrics, the read API the CLI uses (only the worker's process
+// may open an embedded database) and the public site. Routing is hono's; in front of it sits a
+// plain node:http listener, because the server shares its process with the Temporal worker: no
+// request, however malformed, may throw outside the guarded path, and hono's node adapter builds a
+// URL from the request target and Host header, which a hostile client controls. The listener vets
+// both first, so every weird target is a 400 here and never an exception there.
 
-export type HealthCheck = () => Promise<void>;
-
-/** A JSON reply, or text (Prometheus exposition format). */
-export type Reply = { status: number; body: unknown; headers?: Record<string, string> } | { status: number; text: string; contentType: string };
-
-export type RouteRequest = {
-  /** The route pattern's groups, percent-decoded. */
-  params: string[];
-  query: URLSearchParams;
-  requestId: string;
-};
-
-/** A read route: `pattern` is matched against the raw (still percent-encoded) path. */
-export type Route = { method: 'GET'; pattern: RegExp; handle: (request: RouteRequest) => Promise<Reply> };
-
-export type HttpLogger = {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-};
+export type { HttpLogger } from './context.js';
+export type { HealthCheck } from './routes/health.js';
+export { health } from './routes/health.js';
+export { BadRequestError, quote } from './errors.js';
 
 export type HttpDeps = {
-  checks: { temporal: HealthCheck; database: HealthCheck };
-  routes?: readonly Route[];
+  checks: HealthChecks;
+  /** Route modules mounted after /health and /metrics (routes/index.ts `readApi` builds the read API's). */
+  routes?: ReadonlyArray<Hono<AppEnv>>;
   /** Prometheus text for /metrics; absent means /metrics is 404. */
   metrics?: () => Promise<string>;
   logger?: HttpLogger;
 };
 
-/**
- * A request the API refuses (400): names the parameter and the form expected. The client's fault, so
- * retrying the same request never helps.
- */
-export class BadRequestError extends PressroomError {
-  constructor(
-    message: string,
-    readonly parameter?: string,
-    readonly expected?: string,
-  ) {
-    super(ErrorType.InvalidInput, message);
-  }
-}
+const ALLOW = 'GET, HEAD';
 
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  // Error bodies echo parts of the request; a browser must never sniff them into HTML.
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-};
-
-function send(res: ServerResponse, reply: Reply, requestId: string): void {
-  if (res.headersSent || res.writableEnded) return;
-  const isText = 'text' in reply;
-  const text = isText ? reply.text : JSON.stringify(reply.body);
-  const headers = isText
-    ? { 'content-type': reply.contentType, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
-    : { ...JSON_HEADERS, ...(reply.headers ?? {}) };
-  res.writeHead(reply.status, { ...headers, 'x-request-id': requestId, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function check(fn: HealthCheck, timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function health(deps: Pick<HttpDeps, 'checks'>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const [temporal, database] = await Promise.all([check(deps.checks.temporal, 3_000), check(deps.checks.database, 3_000)]);
-  const ok = temporal.ok && database.ok;
-  const unreachable = [!temporal.ok && 'temporal', !database.ok && 'database'].filter(Boolean);
-  return {
-    status: ok ? 200 : 503,
-    body: { ok, temporal, database, ...(ok ? {} : { error: `cannot reach ${unreachable.join(' and ')}` }) },
-  };
-}
+/** The request id the front listener gave each request, for hono's handlers and the error log to share. */
+const requestIds = new WeakMap<IncomingMessage, string>();
 
 /**
  * Splits a request target into its raw path and query without `new URL()`, which throws on targets
- * such as `//a:99999/`. Absolute-form targets (`http://host/path`, legal in HTTP/1.1) keep only their path.
+ * such as `//a:99999/`. Absolute-form targets (`http://host/path`, legal in HTTP/1.1) keep only their
+ * path. `originForm` is the path and query, what the router is handed.
  */
-export function parseTarget(target: string): { path: string; query: URLSearchParams } {
+export function parseTarget(target: string): { path: string; query: URLSearchParams; originForm: string } {
   const withoutScheme = /^https?:\/\/[^/?#]*/i.exec(target);
   const rest = withoutScheme ? target.slice(withoutScheme[0].length) || '/' : target;
   if (!rest.startsWith('/'))
@@ -109,123 +50,138 @@ export function parseTarget(target: string): { path: string; query: URLSearchPar
   const path = mark === -1 ? noFragment : noFragment.slice(0, mark);
   const rawQuery = mark === -1 ? '' : noFragment.slice(mark + 1);
   // URLSearchParams would keep a broken escape verbatim and pass it on; refuse it here instead.
-  if (!isWellEscaped(rawQuery.replace(/\+/g, ' '))) {
-    throw new BadRequestError(
-      `the query string has a malformed %-escape (expected % followed by two hex digits forming UTF-8)`,
-      'query',
-      '%XX escapes forming UTF-8',
+  assertWellEscaped(rawQuery, 'query');
+  return { path, query: new URLSearchParams(rawQuery), originForm: noFragment };
+}
+
+const HOST = /^(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i;
+
+/** A Host header the router may build a URL from (and the sitemap an origin): a name or an IP literal, and a port that exists. */
+export function assertHost(host: string | undefined): void {
+  if (host === undefined) return;
+  const match = HOST.exec(host);
+  if (!match || (match[1] !== undefined && Number(match[1]) > 65_535)) {
+    throw new BadRequestError(`the Host header must be host[:port], got ${quote(host)}`, 'host', 'host[:port]');
+  }
+}
+
+/** The still percent-encoded path of a request URL (`http://host/path?query`). */
+function rawPathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start === -1) return '/';
+  const end = url.indexOf('?', start);
+  return url.slice(start, end === -1 ? undefined : end);
+}
+
+function badRequestBody(error: BadRequestError, requestId: string) {
+  return {
+    error: error.message,
+    ...(error.parameter ? { parameter: error.parameter } : {}),
+    ...(error.expected ? { expected: error.expected } : {}),
+    requestId,
+  };
+}
+
+const consoleLogger: HttpLogger = { warn: (m, meta) => console.warn(m, meta), error: (m, meta) => console.error(m, meta) };
+
+/** The hono app alone: routes, 400/404/405/500 answers, request ids. createHttpServer puts the hardened listener in front. */
+export function createApp(deps: HttpDeps): Hono<AppEnv> {
+  const logger = deps.logger ?? consoleLogger;
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const incoming = c.env?.incoming;
+    c.set('requestId', (incoming && requestIds.get(incoming)) ?? randomUUID());
+    assertWellEscaped(rawPathOf(c.req.url), 'path');
+    await next();
+  });
+
+  for (const routes of [healthRoutes(deps.checks), metricsRoutes(deps.metrics), ...(deps.routes ?? [])]) app.route('/', routes);
+
+  // Every route is read-only: a known path asked with another method is 405 naming what it allows
+  // (HEAD is GET without a body, which hono does by itself). Registered last, so GET finds its route first.
+  const paths = new Set(app.routes.filter((r) => r.method === 'GET').map((r) => r.path));
+  for (const path of paths) {
+    app.all(path, (c) =>
+      sendJson(
+        c,
+        405,
+        { error: `method ${truncate(c.req.method)} is not allowed on ${truncate(rawPathOf(c.req.url))}; allowed: ${ALLOW}`, requestId: c.get('requestId') },
+        { allow: ALLOW },
+      ),
     );
   }
-  return { path, query: new URLSearchParams(rawQuery) };
+
+  app.notFound((c) => sendJson(c, 404, { error: `no route ${truncate(c.req.method)} ${truncate(rawPathOf(c.req.url))}`, requestId: c.get('requestId') }));
+
+  app.onError((error, c: AppContext) => {
+    const requestId = (c.get('requestId') as string | undefined) ?? randomUUID();
+    if (error instanceof BadRequestError) return sendJson(c, 400, badRequestBody(error, requestId));
+    // Internal text (SQL, stack, driver messages) goes to the log, never to the client: it names the id to look for.
+    logger.error('HTTP request failed', { requestId, method: c.req.method, url: truncate(c.req.url), error: error.stack ?? error.message });
+    return sendJson(c, 500, { error: 'internal error', requestId });
+  });
+  return app;
 }
-
-function isWellEscaped(text: string): boolean {
-  try {
-    decodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function decodeParam(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new BadRequestError(
-      `the path has a malformed %-escape: ${quote(raw)} (expected % followed by two hex digits forming UTF-8)`,
-      'path',
-      '%XX escapes forming UTF-8',
-    );
-  }
-}
-
-/** Quotes a request-supplied value for an error message, shortened so an error never echoes a whole payload. */
-export function quote(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-}
-
-const ALLOW = 'GET, HEAD';
-
-type Matched = { route: Route; params: string[] } | undefined;
 
 export function createHttpServer(deps: HttpDeps): Server {
-  const logger: HttpLogger = deps.logger ?? { warn: (m, meta) => console.warn(m, meta), error: (m, meta) => console.error(m, meta) };
-  const builtIn: Route[] = [
-    {
-      method: 'GET',
-      pattern: /^\/health$/,
-      async handle() {
-        return health(deps);
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/metrics$/,
-      async handle() {
-        if (!deps.metrics) return { status: 404, body: { error: 'metrics are not served by this process' } };
-        return { status: 200, text: await deps.metrics(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
-      },
-    },
-  ];
-  const routes = [...builtIn, ...(deps.routes ?? [])];
+  const logger = deps.logger ?? consoleLogger;
+  const app = createApp({ ...deps, logger });
 
-  const respond = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
-    const { path, query } = parseTarget(req.url ?? '/');
-    let matched: Matched;
-    for (const route of routes) {
-      const match = route.pattern.exec(path);
-      if (match) {
-        matched = { route, params: match.slice(1).map((p) => p ?? '') };
-        break;
-      }
-    }
-    if (!matched) return send(res, { status: 404, body: { error: `no route ${req.method ?? '?'} ${truncate(path)}`, requestId } }, requestId);
-    // HEAD is GET without a body (node drops the body); everything else is read-only's business to refuse.
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return send(
-        res,
-        {
-          status: 405,
-          body: { error: `method ${truncate(req.method ?? '?')} is not allowed on ${truncate(path)}; allowed: ${ALLOW}`, requestId },
-          headers: { allow: ALLOW },
-        },
-        requestId,
-      );
-    }
-    const params = matched.params.map(decodeParam);
-    const reply = await matched.route.handle({ params, query, requestId });
-    send(res, reply, requestId);
-  };
-
+  /** Answers without hono: for what the front refuses, or the rare failure that escapes hono itself. */
   const fail = (req: IncomingMessage, res: ServerResponse, requestId: string, error: unknown): void => {
-    if (error instanceof BadRequestError) {
-      const body = {
-        error: error.message,
-        ...(error.parameter ? { parameter: error.parameter } : {}),
-        ...(error.expected ? { expected: error.expected } : {}),
+    let status = 400;
+    let body: Record<string, unknown>;
+    if (error instanceof BadRequestError) body = badRequestBody(error, requestId);
+    else {
+      status = 500;
+      body = { error: 'internal error', requestId };
+      logger.error('HTTP request failed', {
         requestId,
-      };
-      return send(res, { status: 400, body }, requestId);
+        method: req.method,
+        url: truncate(req.url ?? ''),
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     }
-    // Internal text (SQL, stack, driver messages) goes to the log, never to the client: it names the id to look for.
-    logger.error('HTTP request failed', {
-      requestId,
-      method: req.method,
-      url: truncate(req.url ?? ''),
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
-    if (res.headersSent) {
+    if (res.headersSent || res.writableEnded) {
       res.destroy();
       return;
     }
-    send(res, { status: 500, body: { error: 'internal error', requestId } }, requestId);
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...baseHeaders(requestId), 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   };
+
+  const listener = getRequestListener(app.fetch, {
+    // The worker's process has other fetch users: hono's lighter Request/Response stay out of the globals.
+    overrideGlobalObjects: false,
+    hostname: 'localhost',
+    // Reached only if the adapter cannot build a Request the front let through (a 400 all the same), or
+    // if something fails outside hono's own error handling: then, as everywhere, the text goes only to the log.
+    errorHandler: (error) => {
+      const requestId = randomUUID();
+      const known = error instanceof RequestError;
+      if (!known)
+        logger.error('HTTP request failed outside the router', { requestId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      const body = known ? { error: `malformed request (${truncate(error.message)})`, requestId } : { error: 'internal error', requestId };
+      return new Response(JSON.stringify(body), {
+        status: known ? 400 : 500,
+        headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...baseHeaders(requestId) },
+      });
+    },
+  });
 
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     try {
-      respond(req, res, requestId).catch((error: unknown) => fail(req, res, requestId, error));
+      const target = parseTarget(req.url ?? '/');
+      assertWellEscaped(target.path, 'path');
+      // URL parsing turns `\` into `/`, so a path holding one would be routed as another path.
+      if (target.path.includes('\\')) throw new BadRequestError(`the path must not hold a backslash, got ${quote(target.path)}`, 'path', 'a path without \\');
+      assertHost(req.headers.host);
+      req.url = target.originForm;
+      requestIds.set(req, requestId);
+      listener(req, res).catch((error: unknown) => fail(req, res, requestId, error));
     } catch (error) {
       fail(req, res, requestId, error);
     }
@@ -253,10 +209,6 @@ export function createHttpServer(deps: HttpDeps): Server {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   return server;
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 export async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -2,9 +2,9 @@ import type { FieldError } from '../domain/article/index.js';
 import { stableStringify } from '../domain/content.js';
 import { ZERO_COUNTS, addCounts, countOutcome, type ImportCounts } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
-import { applyArticle } from '../store/articles.js';
+import { applyArticles } from '../store/articles.js';
 import { isDataRefusal, shortDbReason, sqlState, storableText, type Db, type Queryable } from '../store/db.js';
-import type { ResultRow } from '../store/imports.js';
+import type { Quarantine, ResultRow } from '../store/imports.js';
 import { repositories } from '../store/index.js';
 import { claimSourceIds } from './claims.js';
 import type { PreparedDocument } from './read.js';
@@ -28,10 +28,10 @@ export type CommitInput = {
   dryRun: boolean;
 };
 
-/** Called between documents while a batch commits, with how many are written: the activity heartbeats. */
+/** Called as a batch commits, with how many of its documents are written so far: the activity heartbeats. */
 export type CommitProgress = (written: number) => void;
 
-/** The optimistic pass met a document the database refuses; the batch is redone with one savepoint per document. */
+/** The set-based pass met a document the database refuses; the batch is redone with one savepoint per document. */
 class RefusedDocument extends Error {
   constructor(readonly refusal: unknown) {
     super('a document was refused by the database');
@@ -41,6 +41,10 @@ class RefusedDocument extends Error {
 /**
  * Upserts the accepted documents and quarantines the rejected ones of one batch in ONE transaction,
  * with the batch's results and its marker row: all of it commits, or none of it.
+ *
+ * The batch is written set-based: one statement locks and reads the current hashes of all its articles,
+ * unchanged ones cost no write, and new articles, new revisions, resolutions, quarantine entries and
+ * results each take one multi-row statement, whatever the batch's size.
  *
  * A document the database refuses for a data reason (SQLSTATE 22 or 23: a NUL byte, a lone surrogate,
  * a slug another article holds) never fails its batch: the batch is redone with a savepoint per
@@ -65,33 +69,90 @@ async function writeBatch(tx: Queryable, input: CommitInput, isolate: boolean, o
   const claimed = await claimSourceIds(tx, { runId: input.runId, dryRun: input.dryRun, prepared: input.prepared });
   let counts: ImportCounts = addCounts({ ...ZERO_COUNTS, files: input.files }, claimed.correction);
   // --- end of duplicate sourceIds ----------------------------------------------------------------------
-  const results: ResultRow[] = [];
   // A dry run makes the very writes a real run would, inside a savepoint it then rolls back: so its plan
   // shows what the database would refuse, not only what the parser did.
   if (input.dryRun) await tx.query('SAVEPOINT dry_run');
-  let written = 0;
-  for (const doc of claimed.prepared) {
-    let result: ResultRow;
-    if (!isolate) {
-      try {
-        result = await writeDocument(tx, repos, input, doc);
-      } catch (error) {
-        throw isDataRefusal(error) ? new RefusedDocument(error) : error;
-      }
-    } else {
-      let attempt = await inSavepoint(tx, () => writeDocument(tx, repos, input, doc));
-      // A unique violation may be an overlapping import that created this very article a moment ago
-      // (ON CONFLICT covers source_id, not the slug): with its commit visible the write is an update.
-      if (!attempt.ok && isUniqueViolation(attempt.refusal)) attempt = await inSavepoint(tx, () => writeDocument(tx, repos, input, doc));
-      result = attempt.ok ? attempt.value : await quarantineRefused(repos, input.runId, doc, attempt.refusal);
+  let results: ResultRow[];
+  if (!isolate) {
+    try {
+      results = await writeAll(tx, repos, input, claimed.prepared, onProgress);
+    } catch (error) {
+      throw isDataRefusal(error) ? new RefusedDocument(error) : error;
     }
-    counts = countOutcome(counts, result.outcome);
-    results.push(result);
-    onProgress?.(++written);
+  } else {
+    results = await writeEach(tx, repos, input, claimed.prepared, onProgress);
   }
   if (input.dryRun) await tx.query('ROLLBACK TO SAVEPOINT dry_run');
+  for (const result of results) counts = countOutcome(counts, result.outcome);
   await repos.imports.recordBatch(input.runId, input.from, input.to, counts, results);
   return counts;
+}
+
+type Accepted = Extract<PreparedDocument, { ok: true }>;
+type Rejected = Extract<PreparedDocument, { ok: false }>;
+
+const placeOf = (doc: PreparedDocument) => ({ seq: doc.seq, line: doc.line, path: storableText(doc.path) });
+
+/**
+ * The set-based pass: every article in a few statements (applyArticles), then the resolutions and the
+ * quarantine entries one statement each. Any data refusal aborts it (the caller redoes the batch
+ * document by document). Results come back in the batch's order.
+ */
+async function writeAll(
+  tx: Queryable,
+  repos: ReturnType<typeof repositories>,
+  input: CommitInput,
+  docs: readonly PreparedDocument[],
+  onProgress: CommitProgress | undefined,
+): Promise<ResultRow[]> {
+  const accepted = docs.filter((d): d is Accepted => d.ok);
+  const rejected = docs.filter((d): d is Rejected => !d.ok);
+  const applied = await applyArticles(tx, { items: accepted, policy: input.policy, runId: input.runId });
+  const byDoc = new Map<PreparedDocument, ResultRow>();
+  accepted.forEach((doc, i) => {
+    const result = applied[i];
+    if (!result) throw new Error(`no result for document ${doc.seq}:${doc.line}`);
+    const sourceId = storableText(doc.article.sourceId);
+    const changed = result.changedFields.length ? result.changedFields : null;
+    byDoc.set(doc, { ...placeOf(doc), sourceId, outcome: result.outcome, changedFields: changed, errors: null });
+  });
+  await repos.imports.resolveAll(
+    input.runId,
+    accepted.map((doc) => ({ path: storableText(doc.path), line: doc.line, sourceId: storableText(doc.article.sourceId) })),
+  );
+  if (accepted.length > 0) onProgress?.(accepted.length);
+  const entries = rejected.map((doc) => {
+    const entry = quarantineEntry(doc);
+    byDoc.set(doc, { ...placeOf(doc), sourceId: entry.sourceId, outcome: 'rejected', changedFields: null, errors: entry.errors });
+    return entry;
+  });
+  await repos.imports.quarantineAll(input.runId, entries);
+  if (rejected.length > 0) onProgress?.(docs.length);
+  return docs.map((doc) => {
+    const result = byDoc.get(doc);
+    if (!result) throw new Error(`no result for document ${doc.seq}:${doc.line}`);
+    return result;
+  });
+}
+
+/** The slow path, taken only after a refusal: each document in its own savepoint, a refused one quarantined. */
+async function writeEach(
+  tx: Queryable,
+  repos: ReturnType<typeof repositories>,
+  input: CommitInput,
+  docs: readonly PreparedDocument[],
+  onProgress: CommitProgress | undefined,
+): Promise<ResultRow[]> {
+  const results: ResultRow[] = [];
+  for (const doc of docs) {
+    let attempt = await inSavepoint(tx, () => writeDocument(tx, repos, input, doc));
+    // A unique violation may be an overlapping import that created this very article a moment ago
+    // (ON CONFLICT covers source_id, not the slug): with its commit visible the write is an update.
+    if (!attempt.ok && isUniqueViolation(attempt.refusal)) attempt = await inSavepoint(tx, () => writeDocument(tx, repos, input, doc));
+    results.push(attempt.ok ? attempt.value : await quarantineRefused(repos, input.runId, doc, attempt.refusal));
+    onProgress?.(results.length);
+  }
+  return results;
 }
 
 /** Runs one document's writes in a savepoint: a data refusal rolls back only them, and is returned. */
@@ -111,19 +172,25 @@ async function inSavepoint<T>(tx: Queryable, fn: () => Promise<T>): Promise<{ ok
 
 const storableErrors = (errors: readonly FieldError[]): FieldError[] => errors.map((e) => ({ field: storableText(e.field), message: storableText(e.message) }));
 
+function quarantineEntry(doc: Rejected): Quarantine {
+  const errors = storableErrors(doc.errors);
+  const sourceId = doc.sourceId === null ? null : storableText(doc.sourceId);
+  return { path: storableText(doc.path), line: doc.line, sourceId, sha256: doc.sha256, size: doc.size, raw: doc.raw, errors };
+}
+
 /** Writes one document (the article, or its quarantine entry) and returns its result row. */
 async function writeDocument(tx: Queryable, repos: ReturnType<typeof repositories>, input: CommitInput, doc: PreparedDocument): Promise<ResultRow> {
-  const at = { seq: doc.seq, line: doc.line, path: storableText(doc.path) };
+  const at = placeOf(doc);
   if (doc.ok) {
-    const applied = await applyArticle(tx, { article: doc.article, contentHash: doc.contentHash, policy: input.policy, runId: input.runId });
+    const [applied] = await applyArticles(tx, { items: [doc], policy: input.policy, runId: input.runId });
+    if (!applied) throw new Error(`no result for document ${doc.seq}:${doc.line}`);
     const sourceId = storableText(doc.article.sourceId);
     await repos.imports.resolve(input.runId, { path: at.path, line: doc.line, sourceId });
     return { ...at, sourceId, outcome: applied.outcome, changedFields: applied.changedFields.length ? applied.changedFields : null, errors: null };
   }
-  const errors = storableErrors(doc.errors);
-  const sourceId = doc.sourceId === null ? null : storableText(doc.sourceId);
-  await repos.imports.quarantine(input.runId, { path: at.path, line: doc.line, sourceId, sha256: doc.sha256, size: doc.size, raw: doc.raw, errors });
-  return { ...at, sourceId, outcome: 'rejected', changedFields: null, errors };
+  const entry = quarantineEntry(doc);
+  await repos.imports.quarantine(input.runId, entry);
+  return { ...at, sourceId: entry.sourceId, outcome: 'rejected', changedFields: null, errors: entry.errors };
 }
 
 /**

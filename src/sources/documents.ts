@@ -5,12 +5,13 @@
 // and stops when its signal aborts.
 import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { DEFAULT_MAX_DOCUMENT_BYTES, oversizeError, parseCanonicalJson, parseCanonicalNdjson, parseExport } from '../domain/article/index.js';
 import type { ParseResult } from '../domain/article/index.js';
 import { ErrorType, PressroomError } from '../domain/errors.js';
+import { sortedEntries, type DirEntry } from './sorted-dir.js';
 
 /**
  * `raw` is the document's own bytes (the file, or its line), absent when they were never kept
@@ -396,30 +397,31 @@ export function lossyName(name: Buffer): string {
   return out;
 }
 
-const compareBytes = (a: { name: Buffer }, b: { name: Buffer }) => Buffer.compare(a.name, b.name);
-
 /**
  * Entries under `dir` with a document extension, depth first, names in byte order. Names are read as
- * bytes, so a name that is not UTF-8 becomes a problem entry instead of a misleading ENOENT later.
+ * bytes, so a name that is not UTF-8 becomes a problem entry instead of a misleading ENOENT later. A
+ * directory is read in sorted runs (sorted-dir.ts), so a million files in one never sit in memory.
  */
 async function* walk(dir: string, realDir: string, root: string, signal: AbortSignal | undefined): AsyncGenerator<SourceEntry> {
   signal?.throwIfAborted();
-  let entries;
+  const entries = sortedEntries(dir, signal ? { signal } : {});
+  let first: IteratorResult<DirEntry>;
   try {
-    entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+    first = await entries.next();
   } catch (error) {
     if (!isDocumentFsError(error)) throw error;
     yield { path: dir, real: realDir, root, problem: `the directory cannot be listed (${error.code}): its files were not imported` };
     return;
   }
-  entries.sort(compareBytes);
-  for (const entry of entries) {
+  for (let next = first; !next.done; next = await entries.next()) {
+    const entry = next.value;
+    const isDirectory = entry.kind === 'directory';
     const name = utf8Name(entry.name);
     if (name === null) {
       const shown = lossyName(entry.name);
-      const what = entry.isDirectory() ? 'directory' : 'file';
-      if (entry.isDirectory() || DOCUMENT_EXTENSIONS.has(extname(shown).toLowerCase())) {
-        const problem = `the ${what} name is not valid UTF-8 (shown here with %-escapes): rename it to import ${entry.isDirectory() ? 'its files' : 'it'}`;
+      const what = isDirectory ? 'directory' : 'file';
+      if (isDirectory || DOCUMENT_EXTENSIONS.has(extname(shown).toLowerCase())) {
+        const problem = `the ${what} name is not valid UTF-8 (shown here with %-escapes): rename it to import ${isDirectory ? 'its files' : 'it'}`;
         yield { path: join(dir, shown), real: join(realDir, shown), root, problem };
       }
       continue;
@@ -427,10 +429,10 @@ async function* walk(dir: string, realDir: string, root: string, signal: AbortSi
     const path = join(dir, name);
     const real = join(realDir, name);
     // Symlinked directories are not followed: a link cycle would walk forever.
-    if (entry.isDirectory()) yield* walk(path, real, root, signal);
+    if (isDirectory) yield* walk(path, real, root, signal);
     else if (DOCUMENT_EXTENSIONS.has(extname(name).toLowerCase())) {
       // Anything else with a document's name (a FIFO, a device) is listed and refused when read.
-      yield entry.isSymbolicLink() ? await linkEntry(path, real, root) : { path, real, root };
+      yield entry.kind === 'symlink' ? await linkEntry(path, real, root) : { path, real, root };
     }
   }
 }

@@ -6,75 +6,142 @@ import type { Queryable } from './db.js';
 
 export type ApplyResult = { outcome: Exclude<Outcome, 'rejected'>; revision: number; changedFields: string[] };
 
-type CurrentRow = { current_revision: number; content_hash: string; article: Article };
+export type ArticleWrite = { article: Article; contentHash: string };
 
-async function lockCurrent(q: Queryable, sourceId: string): Promise<CurrentRow | undefined> {
-  const rows = await q.query<CurrentRow>(
-    `SELECT a.current_revision, a.content_hash, r.article
-       FROM articles a JOIN article_revisions r ON r.source_id = a.source_id AND r.revision = a.current_revision
-      WHERE a.source_id = $1 FOR UPDATE OF a`,
-    [sourceId],
+type Current = { source_id: string; current_revision: number; content_hash: string };
+
+/**
+ * Locks the stored rows of these articles, in source_id order so two batches sharing ids never wait on
+ * each other in a cycle. What comes back is each locked row's newest committed version.
+ */
+async function lockCurrent(q: Queryable, sourceIds: readonly string[]): Promise<Map<string, Current>> {
+  const rows = await q.query<Current>(
+    'SELECT source_id, current_revision, content_hash FROM articles WHERE source_id = ANY($1::text[]) ORDER BY source_id FOR UPDATE',
+    [sourceIds],
   );
-  return rows[0];
+  return new Map(rows.map((r) => [r.source_id, r]));
 }
 
 /**
- * Decides created / updated / unchanged by content hash, and writes it: a new article, a new revision
- * beside the old ones, or nothing. Must run inside a transaction. A dry run calls it too, inside a
- * savepoint it rolls back, so the plan meets the same constraints as the real write.
+ * Inserts the articles no one stored yet, each with its first revision, in one statement. Returns the
+ * ids it created: the others were created meanwhile by an overlapping import (ON CONFLICT waited for
+ * its commit), and are updates of what it wrote.
  */
-export async function applyArticle(q: Queryable, input: { article: Article; contentHash: string; policy: ReviewPolicy; runId: string }): Promise<ApplyResult> {
-  const { article, contentHash, policy, runId } = input;
-  let current = await lockCurrent(q, article.sourceId);
-  if (!current) {
-    // ON CONFLICT: an overlapping import may create the same article concurrently; we then wait
-    // for its commit and treat this document as an update of what it wrote.
-    const inserted = await q.query(
-      `INSERT INTO articles (source_id, slug, title, current_revision, content_hash, review_state)
-       VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (source_id) DO NOTHING RETURNING source_id`,
-      [article.sourceId, articleSlug(article), article.title, contentHash, initialReviewState(policy, article)],
-    );
-    if (inserted.length === 1) {
-      await q.query('INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run) VALUES ($1, 1, $2, $3, $4)', [
-        article.sourceId,
-        contentHash,
-        JSON.stringify(article),
-        runId,
-      ]);
-      return { outcome: 'created', revision: 1, changedFields: [] };
-    }
-    current = await lockCurrent(q, article.sourceId);
-    if (!current) throw new Error(`article ${article.sourceId} vanished while being imported`);
-  }
-  if (current.content_hash === contentHash) return { outcome: 'unchanged', revision: current.current_revision, changedFields: [] };
-
-  const fields = changedFields(current.article, article);
-  const existing = await q.query<{ revision: number }>('SELECT revision FROM article_revisions WHERE source_id = $1 AND content_hash = $2', [
-    article.sourceId,
-    contentHash,
-  ]);
-  const [{ next } = { next: 1 }] = await q.query<{ next: number }>(
-    'SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM article_revisions WHERE source_id = $1',
-    [article.sourceId],
-  );
-  // Content that goes back to an earlier revision points at it again: hashes are unique per article.
-  const revision = existing[0]?.revision ?? next;
-  if (!existing[0]) {
-    await q.query('INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run) VALUES ($1, $2, $3, $4, $5)', [
-      article.sourceId,
-      revision,
-      contentHash,
-      JSON.stringify(article),
+async function insertNew(q: Queryable, items: readonly ArticleWrite[], policy: ReviewPolicy, runId: string): Promise<Set<string>> {
+  const rows = await q.query<{ source_id: string }>(
+    `WITH incoming AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS t(source_id, slug, title, content_hash, review_state, article)
+     ), created AS (
+       INSERT INTO articles (source_id, slug, title, current_revision, content_hash, review_state)
+       SELECT source_id, slug, title, 1, content_hash, review_state FROM incoming ORDER BY source_id
+       ON CONFLICT (source_id) DO NOTHING RETURNING source_id
+     ), revisions AS (
+       INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run)
+       SELECT i.source_id, 1, i.content_hash, i.article::jsonb, $7 FROM incoming i JOIN created c USING (source_id)
+     )
+     SELECT source_id FROM created`,
+    [
+      items.map((i) => i.article.sourceId),
+      items.map((i) => articleSlug(i.article)),
+      items.map((i) => i.article.title),
+      items.map((i) => i.contentHash),
+      items.map((i) => initialReviewState(policy, i.article)),
+      items.map((i) => JSON.stringify(i.article)),
       runId,
-    ]);
-  }
+    ],
+  );
+  return new Set(rows.map((r) => r.source_id));
+}
+
+type Prior = { source_id: string; article: Article; max_revision: number; existing: number | null };
+
+/** For changed articles (rows locked): the current revision's article, the highest revision, and the revision already holding the new hash. */
+async function readPriors(q: Queryable, items: readonly ArticleWrite[]): Promise<Map<string, Prior>> {
+  const rows = await q.query<Prior>(
+    `SELECT t.source_id, cur.article,
+            (SELECT max(r.revision) FROM article_revisions r WHERE r.source_id = t.source_id) AS max_revision,
+            (SELECT r.revision FROM article_revisions r WHERE r.source_id = t.source_id AND r.content_hash = t.content_hash) AS existing
+       FROM unnest($1::text[], $2::text[]) AS t(source_id, content_hash)
+       JOIN articles a ON a.source_id = t.source_id
+       JOIN article_revisions cur ON cur.source_id = a.source_id AND cur.revision = a.current_revision`,
+    [items.map((i) => i.article.sourceId), items.map((i) => i.contentHash)],
+  );
+  return new Map(rows.map((r) => [r.source_id, r]));
+}
+
+type Update = { item: ArticleWrite; revision: number; isNew: boolean };
+
+/** New revisions (content never seen for the article) and the articles' new current revision, in one statement. */
+async function writeUpdates(q: Queryable, updates: readonly Update[], policy: ReviewPolicy, runId: string): Promise<void> {
   // Changed content goes back through review as the policy says; a reviewer's earlier decision was about other words.
   await q.query(
-    `UPDATE articles SET current_revision = $2, content_hash = $3, title = $4, review_state = $5, reviewed_at = NULL, reviewed_by = NULL, updated_at = now()
-      WHERE source_id = $1`,
-    [article.sourceId, revision, contentHash, article.title, initialReviewState(policy, article)],
+    `WITH incoming AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS t(source_id, revision, content_hash, title, review_state, article)
+     ), added AS (
+       INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run)
+       SELECT source_id, revision, content_hash, article::jsonb, $7 FROM incoming WHERE article IS NOT NULL ORDER BY source_id
+     )
+     UPDATE articles a SET current_revision = i.revision, content_hash = i.content_hash, title = i.title, review_state = i.review_state,
+            reviewed_at = NULL, reviewed_by = NULL, updated_at = now()
+       FROM incoming i WHERE a.source_id = i.source_id`,
+    [
+      updates.map((u) => u.item.article.sourceId),
+      updates.map((u) => u.revision),
+      updates.map((u) => u.item.contentHash),
+      updates.map((u) => u.item.article.title),
+      updates.map((u) => initialReviewState(policy, u.item.article)),
+      updates.map((u) => (u.isNew ? JSON.stringify(u.item.article) : null)),
+      runId,
+    ],
   );
-  return { outcome: 'updated', revision, changedFields: fields };
+}
+
+/**
+ * Decides created / updated / unchanged by content hash for a set of articles (distinct source ids),
+ * and writes them with a handful of statements whatever their number: a new article, a new revision
+ * beside the old ones, or nothing. Must run inside a transaction. A dry run calls it too, inside a
+ * savepoint it rolls back, so the plan meets the same constraints as the real write. Results come back
+ * in the order of `items`.
+ */
+export async function applyArticles(q: Queryable, input: { items: readonly ArticleWrite[]; policy: ReviewPolicy; runId: string }): Promise<ApplyResult[]> {
+  const { items, policy, runId } = input;
+  if (items.length === 0) return [];
+  const sourceIds = items.map((i) => i.article.sourceId);
+  const current = await lockCurrent(q, sourceIds);
+  const fresh = items.filter((i) => !current.has(i.article.sourceId));
+  const created = fresh.length > 0 ? await insertNew(q, fresh, policy, runId) : new Set<string>();
+  const raced = fresh.filter((i) => !created.has(i.article.sourceId));
+  if (raced.length > 0) {
+    const ids = raced.map((i) => i.article.sourceId);
+    const locked = await lockCurrent(q, ids);
+    for (const id of ids) {
+      const row = locked.get(id);
+      if (!row) throw new Error(`article ${id} vanished while being imported`);
+      current.set(id, row);
+    }
+  }
+  const changed = items.filter((i) => !created.has(i.article.sourceId) && current.get(i.article.sourceId)?.content_hash !== i.contentHash);
+  const priors = changed.length > 0 ? await readPriors(q, changed) : new Map<string, Prior>();
+  const updates = new Map<string, Update & { fields: string[] }>();
+  for (const item of changed) {
+    const prior = priors.get(item.article.sourceId);
+    if (!prior) throw new Error(`article ${item.article.sourceId} has no current revision`);
+    // Content that goes back to an earlier revision points at it again: hashes are unique per article.
+    const revision = prior.existing ?? prior.max_revision + 1;
+    updates.set(item.article.sourceId, { item, revision, isNew: prior.existing === null, fields: changedFields(prior.article, item.article) });
+  }
+  if (updates.size > 0) await writeUpdates(q, [...updates.values()], policy, runId);
+  return items.map((item): ApplyResult => {
+    const id = item.article.sourceId;
+    if (created.has(id)) return { outcome: 'created', revision: 1, changedFields: [] };
+    const update = updates.get(id);
+    if (update) return { outcome: 'updated', revision: update.revision, changedFields: update.fields };
+    const row = current.get(id);
+    if (!row) throw new Error(`article ${id} vanished while being imported`);
+    return { outcome: 'unchanged', revision: row.current_revision, changedFields: [] };
+  });
 }
 
 export type ArticleSummary = {

@@ -12,6 +12,9 @@ export type ResultRow = {
   errors: FieldError[] | null;
 };
 
+/** Where an accepted document came from, and its id: what resolves earlier rejections. */
+export type Place = { path: string; line: number; sourceId: string };
+
 export type Quarantine = { path: string; line: number; sourceId: string | null; sha256: string; size: number; raw: Uint8Array | null; errors: FieldError[] };
 
 export type RejectionRow = {
@@ -62,6 +65,49 @@ export type ManifestItem = {
 const MANIFEST_CHUNK = 2_000;
 
 export function createImportRepo(db: Queryable) {
+  /** Quarantines a batch's rejected documents in one statement; the same bytes at the same place stay one open entry. */
+  async function quarantineAll(runId: string, entries: readonly Quarantine[]): Promise<void> {
+    if (entries.length === 0) return;
+    // Raw bytes go as Buffer views (no copy): the array element both drivers encode as bytea.
+    await db.query(
+      `INSERT INTO rejections (path, line, source_id, sha256, size, raw, errors, first_run_id, last_run_id)
+       SELECT DISTINCT ON (path, line, sha256) path, line, source_id, sha256, size, raw, errors::jsonb, $1, $1
+         FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::int8[], $7::bytea[], $8::text[]) WITH ORDINALITY
+              AS t(path, line, source_id, sha256, size, raw, errors, ord)
+        ORDER BY path, line, sha256, ord DESC
+       ON CONFLICT (path, line, sha256) WHERE resolved_at IS NULL
+       DO UPDATE SET last_run_id = EXCLUDED.last_run_id, last_seen_at = now(), errors = EXCLUDED.errors`,
+      [
+        runId,
+        entries.map((e) => e.path),
+        entries.map((e) => e.line),
+        entries.map((e) => e.sourceId),
+        entries.map((e) => e.sha256),
+        entries.map((e) => e.size),
+        entries.map((e) => (e.raw ? Buffer.from(e.raw.buffer, e.raw.byteOffset, e.raw.byteLength) : null)),
+        entries.map((e) => JSON.stringify(e.errors)),
+      ],
+    );
+  }
+
+  /** Resolves, in one statement, the open rejections at the places or under the ids of a batch's accepted documents. */
+  async function resolveAll(runId: string, accepted: readonly Place[]): Promise<number> {
+    if (accepted.length === 0) return 0;
+    const rows = await db.query(
+      // A rejection this same run recorded is never resolved by another document of the run: which
+      // of the two committed first is timing, and the outcome must not depend on it.
+      `UPDATE rejections SET resolved_at = now(), resolved_by_run = $1
+        WHERE id IN (
+          SELECT r.id FROM rejections r JOIN unnest($2::text[], $3::int[]) AS t(path, line) ON r.path = t.path AND r.line = t.line
+           WHERE r.resolved_at IS NULL
+          UNION
+          SELECT r.id FROM rejections r WHERE r.source_id = ANY($4::text[]) AND r.resolved_at IS NULL AND r.last_run_id <> $1
+        ) RETURNING id`,
+      [runId, accepted.map((a) => a.path), accepted.map((a) => a.line), accepted.map((a) => a.sourceId)],
+    );
+    return rows.length;
+  }
+
   return {
     async startRun(run: { runId: string; workflowId: string; source: unknown; dryRun: boolean }): Promise<void> {
       await db.query(
@@ -137,25 +183,29 @@ export function createImportRepo(db: Queryable) {
       return row?.counts;
     },
 
+    /** The batch's results and its marker row, in one statement: a retried batch finds the marker and only reports. */
     async recordBatch(runId: string, from: number, to: number, counts: ImportCounts, results: ResultRow[]): Promise<void> {
-      if (results.length > 0) {
-        await db.query(
-          `INSERT INTO import_results (run_id, seq, line, path, source_id, outcome, changed_fields, errors)
+      await db.query(
+        `WITH results AS (
+           INSERT INTO import_results (run_id, seq, line, path, source_id, outcome, changed_fields, errors)
            SELECT $1, seq, line, path, source_id, outcome, changed_fields::jsonb, errors::jsonb
-             FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(seq, line, path, source_id, outcome, changed_fields, errors)`,
-          [
-            runId,
-            results.map((r) => r.seq),
-            results.map((r) => r.line),
-            results.map((r) => r.path),
-            results.map((r) => r.sourceId),
-            results.map((r) => r.outcome),
-            results.map((r) => (r.changedFields ? JSON.stringify(r.changedFields) : null)),
-            results.map((r) => (r.errors ? JSON.stringify(r.errors) : null)),
-          ],
-        );
-      }
-      await db.query('INSERT INTO import_batches (run_id, from_seq, to_seq, counts) VALUES ($1, $2, $3, $4)', [runId, from, to, JSON.stringify(counts)]);
+             FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(seq, line, path, source_id, outcome, changed_fields, errors)
+         )
+         INSERT INTO import_batches (run_id, from_seq, to_seq, counts) VALUES ($1, $9, $10, $11)`,
+        [
+          runId,
+          results.map((r) => r.seq),
+          results.map((r) => r.line),
+          results.map((r) => r.path),
+          results.map((r) => r.sourceId),
+          results.map((r) => r.outcome),
+          results.map((r) => (r.changedFields ? JSON.stringify(r.changedFields) : null)),
+          results.map((r) => (r.errors ? JSON.stringify(r.errors) : null)),
+          from,
+          to,
+          JSON.stringify(counts),
+        ],
+      );
     },
 
     async finishRun(report: ImportReport): Promise<void> {
@@ -210,26 +260,16 @@ export function createImportRepo(db: Queryable) {
 
     /** Quarantines a rejected document; the same bytes at the same place stay one open entry. */
     async quarantine(runId: string, q: Quarantine): Promise<void> {
-      await db.query(
-        `INSERT INTO rejections (path, line, source_id, sha256, size, raw, errors, first_run_id, last_run_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-         ON CONFLICT (path, line, sha256) WHERE resolved_at IS NULL
-         DO UPDATE SET last_run_id = EXCLUDED.last_run_id, last_seen_at = now(), errors = EXCLUDED.errors`,
-        [q.path, q.line, q.sourceId, q.sha256, q.size, q.raw, JSON.stringify(q.errors), runId],
-      );
+      await quarantineAll(runId, [q]);
     },
 
     /** A document accepted at a place, or under an id, that had open rejections resolves them. */
-    async resolve(runId: string, at: { path: string; line: number; sourceId: string }): Promise<number> {
-      const rows = await db.query(
-        // A rejection this same run recorded is never resolved by another document of the run: which
-        // of the two committed first is timing, and the outcome must not depend on it.
-        `UPDATE rejections SET resolved_at = now(), resolved_by_run = $4
-          WHERE resolved_at IS NULL AND ((path = $1 AND line = $2) OR (source_id = $3 AND last_run_id <> $4)) RETURNING id`,
-        [at.path, at.line, at.sourceId, runId],
-      );
-      return rows.length;
+    async resolve(runId: string, at: Place): Promise<number> {
+      return resolveAll(runId, [at]);
     },
+
+    quarantineAll,
+    resolveAll,
 
     async rejections(options: { includeResolved: boolean; limit: number; offset: number }): Promise<{ total: number; rejections: RejectionRow[] }> {
       const where = options.includeResolved ? '' : 'WHERE resolved_at IS NULL';

@@ -5,6 +5,8 @@ import { openPostgres } from './postgres.js';
 import { createArticleRepo } from './articles.js';
 import { createImportRepo } from './imports.js';
 import { createProbeRepo } from './probes.js';
+import { createReleaseRepo } from './releases.js';
+import { createSiteRepo } from './site.js';
 
 export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
 
@@ -13,6 +15,8 @@ export type Store = {
   probes: ReturnType<typeof createProbeRepo>;
   articles: ReturnType<typeof createArticleRepo>;
   imports: ReturnType<typeof createImportRepo>;
+  site: ReturnType<typeof createSiteRepo>;
+  releases: ReturnType<typeof createReleaseRepo>;
   close(): Promise<void>;
 };
 
@@ -42,7 +46,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
 
 /** The table-group repositories over a connection or a transaction. */
 export function repositories(q: Queryable) {
-  return { probes: createProbeRepo(q), articles: createArticleRepo(q), imports: createImportRepo(q) };
+  return { probes: createProbeRepo(q), articles: createArticleRepo(q), imports: createImportRepo(q), site: createSiteRepo(q), releases: createReleaseRepo(q) };
 }
 
 export type { Db, Queryable } from './db.js';

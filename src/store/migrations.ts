@@ -141,6 +141,79 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE import_runs ADD CONSTRAINT import_runs_status_check
         CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'terminated', 'timed_out'));`,
   },
+  {
+    id: 6,
+    name: 'releases, environments and the audit trail',
+    // A release is an immutable manifest: one row per article it publishes, naming the exact revision
+    // (and the slug and title it is served under). An environment points at one release; moving that
+    // pointer is one UPDATE, so a reader's single statement sees one release or the other, never a mix.
+    // At most one release or rollback holds the lock (release_lock's single row) at a time.
+    sql: `
+      CREATE TABLE releases (
+        id             text PRIMARY KEY,
+        kind           text NOT NULL CHECK (kind IN ('release', 'rollback')),
+        status         text NOT NULL,
+        manifest_hash  text NOT NULL,
+        base_release   text REFERENCES releases (id),
+        workflow_id    text,
+        tag            text UNIQUE,
+        requested_by   text,
+        articles       integer NOT NULL,
+        diff           jsonb NOT NULL,
+        checks         jsonb,
+        changelog      text,
+        decision       jsonb,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        finished_at    timestamptz
+      );
+      CREATE INDEX releases_created ON releases (created_at DESC);
+      CREATE TABLE release_items (
+        release_id    text NOT NULL REFERENCES releases (id),
+        source_id     text NOT NULL,
+        revision      integer NOT NULL,
+        slug          text NOT NULL,
+        title         text NOT NULL,
+        content_hash  text NOT NULL,
+        PRIMARY KEY (release_id, source_id),
+        UNIQUE (release_id, slug),
+        FOREIGN KEY (source_id, revision) REFERENCES article_revisions (source_id, revision)
+      );
+      CREATE TABLE environments (
+        name        text PRIMARY KEY CHECK (name IN ('staging', 'production')),
+        release_id  text REFERENCES releases (id),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO environments (name, release_id) VALUES ('staging', NULL), ('production', NULL);
+      CREATE TABLE audit_log (
+        id            bigserial PRIMARY KEY,
+        at            timestamptz NOT NULL DEFAULT now(),
+        actor         text NOT NULL,
+        action        text NOT NULL,
+        environment   text NOT NULL,
+        from_release  text REFERENCES releases (id),
+        to_release    text REFERENCES releases (id),
+        from_hash     text,
+        to_hash       text,
+        workflow_id   text,
+        reason        text
+      );
+      CREATE TABLE release_lock (
+        singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        holder      text NOT NULL,
+        release_id  text,
+        taken_at    timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
+  {
+    id: 7,
+    name: 'why a release ended, what a rollback restores, and the audit trail by environment',
+    // A failed or abandoned release says why (the status alone does not); a rollback names the release
+    // whose content it restores; the rollback target is read from the audit trail by environment, newest first.
+    sql: `
+      ALTER TABLE releases ADD COLUMN reason text;
+      ALTER TABLE releases ADD COLUMN target text REFERENCES releases (id);
+      CREATE INDEX audit_log_environment ON audit_log (environment, id DESC);`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every process that migrates this database.

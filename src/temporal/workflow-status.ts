@@ -1,5 +1,5 @@
 import { WorkflowClient, WorkflowNotFoundError, type Connection } from '@temporalio/client';
-import type { WorkflowState, WorkflowStatusLookup } from '../http/api.js';
+import type { WorkflowState, WorkflowStatusLookup } from '../http/routes/imports.js';
 
 // How Temporal sees an import run, for the HTTP API's reconciliation: a workflow terminated through
 // Temporal (or timed out) never runs its own code again, so only Temporal can say the run is over.

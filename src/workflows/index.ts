@@ -3,3 +3,5 @@
 export { probeWorkflow } from './probe.js';
 export { importWorkflow } from './import.js';
 export { reviewWorkflow } from './review.js';
+export { releaseWorkflow } from './release.js';
+export { rollbackWorkflow } from './rollback.js';

@@ -76,3 +76,70 @@ export const finishingStore = {
   startToCloseTimeout: '30 seconds',
   retry: OUTLAST_OUTAGE,
 } as const satisfies ActivityOptions;
+
+// Release and rollback steps. Each has its own profile: what a retry can fix differs from step to step.
+
+/** Building a release (the candidate's manifest and diff, one transaction) or a rollback record. */
+export const releaseBuild = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+} as const satisfies ActivityOptions;
+
+/**
+ * The content checks over every revision of the release: a read-only pass, safe to repeat. It heartbeats
+ * after each page of revisions, so a killed worker is noticed in a minute and a cancel reaches it.
+ */
+export const releaseChecks = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+} as const satisfies ActivityOptions;
+
+/** A cache purge: the cache may be restarting, so a few tries with backoff (about 2 minutes), then the step fails. */
+export const releasePurge = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+} as const satisfies ActivityOptions;
+
+/**
+ * Verifying an environment's changed routes over HTTP: a few tries spaced out (a cold cache, a slow
+ * backend), then VerificationFailed stands and, in production, the release compensates. No heartbeat
+ * timeout: the activity heartbeats once before its requests, not during them.
+ */
+export const releaseVerify = {
+  startToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+} as const satisfies ActivityOptions;
+
+/**
+ * Putting production back after a failure past promotion, and recording how a release ended: both
+ * must land, so they outlast a database outage rather than leave production on a release that failed.
+ */
+export const compensation = {
+  startToCloseTimeout: '2 minutes',
+  retry: OUTLAST_OUTAGE,
+} as const satisfies ActivityOptions;

@@ -26,6 +26,11 @@ export function markStarted(kind: WorkflowKind, source?: string): void {
   ]);
 }
 
+/** Names what the run works on once it is known (a release's id is known only once it is built). */
+export function markSource(source: string): void {
+  upsertSearchAttributes([{ key: PressroomSource, value: source.slice(0, MAX_KEYWORD) }]);
+}
+
 /** Records how the run ended, for `PressroomOutcome = "…"` filters. */
 export function markOutcome(outcome: RunOutcome): void {
   upsertSearchAttributes([{ key: PressroomOutcome, value: outcome }]);

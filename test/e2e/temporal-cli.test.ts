@@ -3,21 +3,26 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectClient, startImport, type PressroomClient } from '../../src/client.js';
+import { decideRelease, startRelease } from '../../src/client/release.js';
 import type { Config } from '../../src/config.js';
 import { importMemo, importSummary } from '../../src/domain/import/index.js';
+import type { ReleaseReport, ReleaseStatusView } from '../../src/domain/release/input.js';
+import { previewRelease } from '../../src/release/build.js';
 import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { PressroomKind, PressroomOutcome, PressroomSource } from '../../src/workflows/search-attributes.js';
 import { writeCorpus, type Corpus } from '../helpers/corpus.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
+import { reachStep } from '../helpers/release-e2e.js';
 import { testConfig, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
 
 const run = promisify(execFile);
 const README = join(import.meta.dirname, '..', '..', 'README.md');
 
-type Example = { type: string; start: string[]; result: string[]; resultJson: unknown };
+/** One `### <type>` of the section: every command line of its sh blocks (as words), the start and result lines among them, and its result JSON. */
+type Example = { type: string; lines: string[][]; start: string[]; result: string[]; resultJson: unknown };
 
 /** Splits a shell command line the way sh would for these examples: blanks, and single-quoted words. */
 function shellWords(line: string): string[] {
@@ -26,7 +31,7 @@ function shellWords(line: string): string[] {
   return words;
 }
 
-/** The README's "Workflows" section: for each `### <type>`, its start and result commands and its result JSON. */
+/** The README's "Workflows" section: for each `### <type>`, its commands (from every sh block) and its first result JSON. */
 function readmeExamples(): Map<string, Example> {
   const text = readFileSync(README, 'utf8');
   const start = text.indexOf('\n## Workflows\n');
@@ -35,11 +40,12 @@ function readmeExamples(): Map<string, Example> {
   const examples = new Map<string, Example>();
   for (const part of section.split('\n### ').slice(1)) {
     const type = part.slice(0, part.indexOf('\n')).trim();
-    const sh = /```sh\n([\s\S]*?)```/.exec(part)?.[1];
+    const sh = [...part.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const json = /```json\n([\s\S]*?)```/.exec(part)?.[1];
-    expect(sh, `${type}: a sh example`).toBeDefined();
+    expect(sh.length, `${type}: a sh example`).toBeGreaterThan(0);
     expect(json, `${type}: a json result`).toBeDefined();
-    const lines = sh!
+    const lines = sh
+      .join('\n')
       .replace(/\\\n\s*/g, ' ')
       .split('\n')
       .filter(Boolean)
@@ -48,7 +54,7 @@ function readmeExamples(): Map<string, Example> {
     const resultLine = lines.find((words) => words.slice(0, 3).join(' ') === 'temporal workflow result');
     expect(startLine, `${type}: a temporal workflow start line`).toBeDefined();
     expect(resultLine, `${type}: a temporal workflow result line`).toBeDefined();
-    examples.set(type, { type, start: startLine!.slice(1), result: resultLine!.slice(1), resultJson: JSON.parse(json!.replaceAll('…', '')) });
+    examples.set(type, { type, lines, start: startLine!.slice(1), result: resultLine!.slice(1), resultJson: JSON.parse(json!.replaceAll('…', '')) });
   }
   return examples;
 }
@@ -64,6 +70,13 @@ function shape(value: unknown): unknown {
         .sort(([a], [b]) => String(a).localeCompare(String(b))),
     );
   return typeof value;
+}
+
+/** A value as the temporal binary prints it with `--output json`: an empty list becomes null. */
+function asPrinted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? null : value.map(asPrinted);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asPrinted(v)]));
+  return value;
 }
 
 function flagValue(args: string[], flag: string): string {
@@ -87,6 +100,9 @@ for (const backend of backends().slice(0, 1)) {
     let worker: RunningWorker;
     let pc: PressroomClient;
     let corpus: Corpus;
+    /** The release the client published first, and the one the README's release published after it. */
+    let firstRelease: string;
+    let cliRelease: string;
 
     const temporal = async (args: string[]) => {
       const { stdout } = await run(inject('temporalCli'), [...args, '--address', inject('temporalAddress')], { timeout: 120_000 });
@@ -110,11 +126,69 @@ for (const backend of backends().slice(0, 1)) {
       start = withFlag(start, '--workflow-id', workflowId);
       start = withFlag(start, '--input', JSON.stringify(input));
       await temporal(start);
-      const printed = await temporal([...withFlag(example!.result, '--workflow-id', workflowId), '--output', 'json']);
-      const result = (JSON.parse(printed) as { result?: unknown }).result;
-      expect(shape(result), `${type}'s result has the README's shape`).toEqual(shape(example!.resultJson));
+      const result = await printedResult(type, workflowId);
       return { workflowId, result, handle: pc.client.workflow.getHandle(workflowId) };
     };
+
+    /**
+     * The README's `temporal workflow result` line for this run, through the binary; what it prints must be
+     * the run's result (the binary prints an empty list as null), in the README's shape. Returns the result.
+     */
+    const printedResult = async (type: string, workflowId: string) => {
+      const example = examples.get(type)!;
+      const printed = await temporal([...withFlag(example.result, '--workflow-id', workflowId), '--output', 'json']);
+      const result: unknown = await pc.client.workflow.getHandle(workflowId).result();
+      expect((JSON.parse(printed) as { result?: unknown }).result).toEqual(asPrinted(result));
+      expect(shape(result), `${type}'s result has the README's shape`).toEqual(shape(example.resultJson));
+      return result;
+    };
+
+    /** The example's command lines that begin `temporal <verb…>` (`temporal` dropped), e.g. ('workflow', 'update', 'execute'). */
+    const commands = (type: string, ...verb: string[]) =>
+      examples
+        .get(type)!
+        .lines.filter((words) => words.slice(0, verb.length + 1).join(' ') === ['temporal', ...verb].join(' '))
+        .map((words) => words.slice(1));
+    /** Runs a command the binary must refuse; returns what it printed on stderr. */
+    const temporalRefuses = async (args: string[]) => {
+      const error = (await temporal(args).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code?: number; stderr?: string } | undefined;
+      expect(error, `temporal ${args.join(' ')} should fail`).toBeDefined();
+      expect(error!.code).not.toBe(0);
+      return error!.stderr ?? '';
+    };
+    /** The README's release start line, on this test's task queue and a workflow id of its own, its input exactly as written. */
+    const startReadmeRelease = async () => {
+      const workflowId = uniqueQueue('release-cli');
+      const example = examples.get('releaseWorkflow')!;
+      await temporal(withFlag(withFlag(example.start, '--task-queue', config.temporal.taskQueue), '--workflow-id', workflowId));
+      return workflowId;
+    };
+    /** The README's releaseStatus query, through the binary, until the release waits for a decision. */
+    const queryUntilAwaiting = async (workflowId: string) => {
+      const [query] = commands('releaseWorkflow', 'workflow', 'query');
+      expect(flagValue(query!, '--type')).toBe('releaseStatus');
+      for (let i = 0; i < 200; i++) {
+        const printed = await temporal([...withFlag(query!, '--workflow-id', workflowId), '--output', 'json']);
+        const status = (JSON.parse(printed) as { queryResult: [ReleaseStatusView] }).queryResult[0];
+        if (status.step === 'awaiting-approval') return status;
+        expect(['building', 'checking', 'staging', 'verifying-staging']).toContain(status.step);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${workflowId} never awaited approval`);
+    };
+    /** The README's update line for `name` (approveRelease or rejectRelease), aimed at this workflow; `input` replaces the README's when given. */
+    const decisionCommand = (name: string, workflowId: string, input?: unknown) => {
+      const line = commands('releaseWorkflow', 'workflow', 'update', 'execute').find((words) => flagValue(words, '--name') === name);
+      expect(line, `README shows temporal workflow update execute --name ${name}`).toBeDefined();
+      const decision = JSON.parse(flagValue(line!, '--input')) as Record<string, unknown>;
+      expect(Object.keys(decision).sort()).toEqual(['by', 'reason']);
+      const aimed = withFlag(line!, '--workflow-id', workflowId);
+      return input === undefined ? aimed : withFlag(aimed, '--input', JSON.stringify(input));
+    };
+    const productionRelease = async () => (await worker.store.releases.environments()).find((e) => e.name === 'production')!.releaseId;
 
     const searchAttributes = (d: WorkflowExecutionDescription) => ({
       kind: d.typedSearchAttributes.get(PressroomKind),
@@ -139,7 +213,7 @@ for (const backend of backends().slice(0, 1)) {
     });
 
     it('documents exactly the workflows the worker serves', () => {
-      expect([...examples.keys()].sort()).toEqual(['importWorkflow', 'probeWorkflow', 'reviewWorkflow']);
+      expect([...examples.keys()].sort()).toEqual(['importWorkflow', 'probeWorkflow', 'releaseWorkflow', 'reviewWorkflow', 'rollbackWorkflow']);
     });
 
     it('importWorkflow: a CLI-started import reports like `pressroom import`, with the same memo, details and search attributes', async () => {
@@ -236,6 +310,101 @@ for (const backend of backends().slice(0, 1)) {
       expect(details[0]).toBe(`**Import of ${big.dir}**`);
       expect(details[1]).toBe(`completed: 60 / 60 files: ${big.good.length} created, ${big.bad.length} rejected`);
       expect(details[2]).toBe('run 2 of the chain');
+    });
+
+    it('releaseWorkflow: started, queried and approved with the temporal CLI as README shows; the update refuses an empty reason', async () => {
+      // A first release through the client (one article), so that the CLI's release has a base and a rollback a target.
+      const approved = (await worker.store.articles.list({ limit: 1_000, offset: 0, reviewState: 'approved' })).articles.map((a) => a.sourceId);
+      expect(approved.length).toBeGreaterThan(2);
+      const preview = await previewRelease(worker.store, [approved[0]!]);
+      const { handle: first } = await startRelease(pc, { requestedBy: 'ed', only: [approved[0]!] }, preview.releaseId);
+      await reachStep(first, 'awaiting-approval');
+      await decideRelease(pc, first.workflowId, true, { by: 'lead', reason: 'the first article alone' });
+      const firstReport = await first.result();
+      expect(firstReport).toMatchObject({ status: 'live', plan: { articles: 1 } });
+      firstRelease = firstReport.releaseId!;
+
+      const example = examples.get('releaseWorkflow')!;
+      expect(flagValue(example.start, '--type')).toBe('releaseWorkflow');
+      expect(flagValue(example.start, '--task-queue')).toBe('pressroom');
+      const workflowId = await startReadmeRelease();
+      const waiting = await queryUntilAwaiting(workflowId);
+      expect(waiting).toMatchObject({
+        kind: 'release',
+        requestedBy: 'ada',
+        autoApprove: false,
+        plan: { baseRelease: firstRelease, articles: approved.length },
+      });
+      // Every blocking check passed; a warning may not have, and without autoApprove the release waits either way.
+      expect(waiting.checks?.passed).toBe(true);
+
+      const refused = await temporalRefuses(decisionCommand('approveRelease', workflowId, { by: 'grace', reason: ' ' }));
+      expect(refused).toContain('approveRelease refused');
+      expect(refused).toContain('reason');
+      expect((await pc.client.workflow.getHandle(workflowId).query<ReleaseStatusView>('releaseStatus')).step).toBe('awaiting-approval');
+
+      const answered = JSON.parse(await temporal([...decisionCommand('approveRelease', workflowId), '--output', 'json'])) as { result?: ReleaseStatusView };
+      expect(answered.result).toMatchObject({ step: 'promoting', decision: { by: 'grace', reason: 'read it on staging', approved: true } });
+
+      const report = (await printedResult('releaseWorkflow', workflowId)) as ReleaseReport;
+      expect(report).toMatchObject({
+        status: 'live',
+        requestedBy: 'ada',
+        decision: { by: 'grace', approved: true },
+        plan: { baseRelease: firstRelease, diff: { added: approved.length - 1 } },
+        rollbackCommand: `pressroom rollback ${firstRelease}`,
+      });
+      expect(await productionRelease()).toBe(report.releaseId);
+      const handle = pc.client.workflow.getHandle(workflowId);
+      expect(searchAttributes(await handle.describe())).toEqual({ kind: 'release', source: report.releaseId, outcome: 'live' });
+      expect((await currentDetails(handle))[1]).toBe(`release ${report.releaseId} is live as ${report.tag}; undo with \`pressroom rollback ${firstRelease}\``);
+      cliRelease = report.releaseId!;
+    });
+
+    it('rollbackWorkflow: the README example puts production back on the release before', async () => {
+      const { result, handle } = await runExample('rollbackWorkflow', (input) => input);
+      expect(result).toMatchObject({
+        kind: 'rollback',
+        status: 'live',
+        target: firstRelease,
+        plan: { baseRelease: cliRelease },
+        rollbackCommand: `pressroom rollback ${cliRelease}`,
+      });
+      expect(await productionRelease()).toBe((result as ReleaseReport).releaseId);
+      expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'rollback', outcome: 'live' });
+    });
+
+    it('rejectRelease: the README update ends the release rejected, production untouched', async () => {
+      const before = await productionRelease();
+      const workflowId = await startReadmeRelease();
+      await queryUntilAwaiting(workflowId);
+      const answered = JSON.parse(await temporal([...decisionCommand('rejectRelease', workflowId), '--output', 'json'])) as { result?: ReleaseStatusView };
+      expect(answered.result).toMatchObject({ step: 'rejected', decision: { by: 'grace', approved: false } });
+      const handle = pc.client.workflow.getHandle(workflowId);
+      const error = await handle.result().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const cause = (error as WorkflowFailedError).cause as Error & { type?: string; details?: unknown[] };
+      expect(cause.type).toBe('ApprovalRejected');
+      expect(cause.details?.[0]).toMatchObject({ status: 'rejected', reason: 'rejected by grace: the lede of a1b2c3 is wrong' });
+      expect(await productionRelease()).toBe(before);
+      expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'release', outcome: 'rejected' });
+      // Decided once: a later decision is refused.
+      expect(await temporalRefuses(decisionCommand('approveRelease', workflowId))).toMatch(/already completed|not awaiting approval/);
+    });
+
+    it('a bad releaseWorkflow input from the CLI fails at once, naming each field', async () => {
+      const workflowId = uniqueQueue('release-bad');
+      const example = examples.get('releaseWorkflow')!;
+      let start = withFlag(example.start, '--task-queue', config.temporal.taskQueue);
+      start = withFlag(start, '--workflow-id', workflowId);
+      await temporal(withFlag(start, '--input', JSON.stringify({ requestedBy: 'ada', only: [], autoApprove: 'yes', approvalTimeoutMs: 1_000 })));
+      const error = await pc.client.workflow
+        .getHandle(workflowId)
+        .result()
+        .catch((e: unknown) => e);
+      const cause = (error as { cause?: { type?: string; message?: string } }).cause;
+      expect(cause).toMatchObject({ type: 'InvalidInput' });
+      for (const field of ['only', 'autoApprove', 'approvalTimeoutMs']) expect(cause?.message).toContain(field);
     });
   });
 }

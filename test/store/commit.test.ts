@@ -25,6 +25,21 @@ function accepted(seq: number, article: Article): PreparedDocument {
   return { seq, line: 0, path: `/src/${seq}.txt`, ok: true, article, contentHash: contentHash(article), sha256: contentHash(article), size: 100 };
 }
 
+function parseRejected(seq: number): PreparedDocument {
+  const raw = Buffer.from(`not an export ${seq}`);
+  return {
+    seq,
+    line: 0,
+    path: `/src/${seq}.txt`,
+    ok: false,
+    errors: [{ field: 'title', message: 'missing' }],
+    sourceId: null,
+    sha256: `${seq}`.padStart(64, 'e'),
+    size: raw.length,
+    raw,
+  };
+}
+
 for (const backend of backends()) {
   describe(`commitBatch safety net on ${backend.name}`, () => {
     let database: TestDatabase;
@@ -158,13 +173,14 @@ for (const backend of backends()) {
         }
       });
 
-    it('a batch with no refusal writes every document and reports progress per document', async () => {
+    it('a batch with no refusal writes every document and reports progress per stage', async () => {
       const runId = await run();
       const progress: number[] = [];
-      const prepared = [accepted(0, withId(base, 'plain-000001')), accepted(1, withId(base, 'plain-000002'))];
-      const counts = await commitBatch(store.db, { runId, from: 0, to: 2, files: 2, prepared, policy: 'none', dryRun: false }, (n) => progress.push(n));
-      expect(counts).toMatchObject({ created: 2, rejected: 0 });
-      expect(progress).toEqual([1, 2]);
+      const prepared = [accepted(0, withId(base, 'plain-000001')), accepted(1, withId(base, 'plain-000002')), parseRejected(2)];
+      const counts = await commitBatch(store.db, { runId, from: 0, to: 3, files: 3, prepared, policy: 'none', dryRun: false }, (n) => progress.push(n));
+      expect(counts).toMatchObject({ created: 2, rejected: 1 });
+      // The articles, then the quarantine entries.
+      expect(progress).toEqual([2, 3]);
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiRoutes, type WorkflowStatusLookup } from '../../src/http/api.js';
+import { readApi, type WorkflowStatusLookup } from '../../src/http/routes/index.js';
 import { createHttpServer, listen, parseTarget } from '../../src/http/server.js';
 import type { RunRow } from '../../src/store/imports.js';
 import { rawRequest } from '../helpers/raw-http.js';
@@ -40,7 +40,7 @@ function fakeStore(options: { fail?: Error; runs?: RunRow[] } = {}) {
       rejections: answer('imports.rejections', { total: 0, rejections: [] }),
     },
   };
-  return { store: store as unknown as Parameters<typeof apiRoutes>[0], calls };
+  return { store: store as unknown as Parameters<typeof readApi>[0], calls };
 }
 
 const running = (runId: string): RunRow => ({
@@ -54,7 +54,7 @@ const running = (runId: string): RunRow => ({
   finishedAt: null,
 });
 
-async function serve(store: Parameters<typeof apiRoutes>[0], extra: { workflowStatus?: WorkflowStatusLookup } = {}) {
+async function serve(store: Parameters<typeof readApi>[0], extra: { workflowStatus?: WorkflowStatusLookup } = {}) {
   const logged: Array<{ message: string; meta?: Record<string, unknown> }> = [];
   const logger = {
     warn: (message: string, meta?: Record<string, unknown>) => logged.push({ message, meta }),
@@ -62,7 +62,7 @@ async function serve(store: Parameters<typeof apiRoutes>[0], extra: { workflowSt
   };
   const server = createHttpServer({
     checks: { temporal: () => Promise.resolve(), database: () => Promise.resolve() },
-    routes: apiRoutes(store, { ...extra, logger }),
+    routes: readApi(store, { ...extra, logger }),
     logger,
   });
   const { port } = await listen(server, 0, '127.0.0.1');
@@ -129,6 +129,25 @@ describe('the HTTP API under hostile requests', () => {
       expect(health.status).toBe(200);
     },
   );
+
+  it('refuses, before hono builds a URL from them, a Host header that is no host[:port] and a path with a backslash', async () => {
+    const cases: Array<[string, string]> = [
+      ['GET /health HTTP/1.1\r\nHost: a:99999', 'host'],
+      ['GET /health HTTP/1.1\r\nHost: [::1', 'host'],
+      ['GET /health HTTP/1.1\r\nHost: a/b', 'host'],
+      ['GET /a\\b HTTP/1.1\r\nHost: x', 'path'],
+    ];
+    for (const [head, parameter] of cases) {
+      const response = await rawRequest(ctx.port, `${head}\r\n\r\n`);
+      expect(response, head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(response, head).toMatch(/x-content-type-options: nosniff/i);
+      const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { parameter: string; requestId: string };
+      expect(body.parameter, head).toBe(parameter);
+      expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // An IPv6 literal with a port is a host like any other.
+    expect(await rawRequest(ctx.port, 'GET /health HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+  });
 
   it('refuses ids and paging the store must never see: 400 naming the parameter and what was expected', async () => {
     const cases: Array<[string, string, RegExp]> = [

@@ -94,6 +94,24 @@ describe('workflows reject bad input at once (time-skipping server)', () => {
     expect(await failure('importWorkflow', null)).toMatch(/^invalid importWorkflow input \(input: /);
   });
 
+  it('releaseWorkflow without the settings the client fills in names each (no defaults in the workflow)', async () => {
+    const message = await failure('releaseWorkflow', { requestedBy: 'ed' });
+    expect(message).toMatch(/^invalid releaseWorkflow input \(/);
+    for (const field of ['only', 'autoApprove', 'approvalTimeoutMs']) expect(message).toContain(`${field}: `);
+  });
+
+  it('releaseWorkflow with an approval timeout of a second or an empty list names them', async () => {
+    const message = await failure('releaseWorkflow', { requestedBy: 'ed', only: [], autoApprove: false, approvalTimeoutMs: 1_000 });
+    expect(message).toContain('only: expected at least one source id');
+    expect(message).toContain('approvalTimeoutMs: expected 60000 ms (1 minute) to 2592000000 ms (30 days)');
+  });
+
+  it('rollbackWorkflow without a reason, or with a blank requester, names them', async () => {
+    const message = await failure('rollbackWorkflow', { requestedBy: ' ', target: null });
+    expect(message).toContain('requestedBy: expected the name of who asked for the rollback, not an empty name');
+    expect(message).toContain('reason: expected a reason');
+  });
+
   it('a valid review runs its activity and reports what changed', async () => {
     const { activities, calls } = recordingActivities();
     const taskQueue = uniqueQueue('review-ok');
