@@ -11,7 +11,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isTransientTemporalError, waitForImport, type WaitDeps, type WaitLimits } from '../../src/cli/import-wait.js';
 import { Output } from '../../src/cli/output.js';
 import { ErrorType, PressroomError } from '../../src/domain/errors.js';
@@ -122,15 +122,19 @@ describe('waiting for an import', () => {
         pollers: () => Promise.resolve(pollers),
       }),
       bar,
-      { ...FAST, drawEveryMs: 5 },
+      // The first check comes late enough that a loaded CI machine still sees nothing said before it
+      // (a 20 ms check once raced a 10 ms sleep there).
+      { ...FAST, firstPollerCheckMs: 400, drawEveryMs: 5 },
     );
     await sleep(10);
     expect(stderr.text).toBe('');
-    await sleep(FAST.firstPollerCheckMs + 40);
-    expect(stderr.text).toContain('no worker is polling task queue "pressroom" at 127.0.0.1:7233: import-x waits until one starts');
+    await vi.waitFor(() => expect(stderr.text).toContain('no worker is polling task queue "pressroom" at 127.0.0.1:7233: import-x waits until one starts'), {
+      timeout: 5_000,
+      interval: 5,
+    });
+    expect(stderr.text).not.toContain('a worker polls task queue');
     pollers = 1;
-    await sleep(FAST.pollerCheckEveryMs * 3);
-    expect(stderr.text).toContain('a worker polls task queue "pressroom" now; continuing');
+    await vi.waitFor(() => expect(stderr.text).toContain('a worker polls task queue "pressroom" now; continuing'), { timeout: 5_000, interval: 5 });
     finish(report);
     expect(await wait).toEqual({ kind: 'completed', report });
   });
