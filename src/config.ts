@@ -41,7 +41,7 @@ export const Env = z.object({
     z.url({ protocol: /^https?$/, error: 'expected the public site origin, for example https://alphanode.dev' }).optional(),
   ),
   REVIEW_POLICY: ReviewPolicy.default('flagged'),
-  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(250),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.preprocess(

@@ -11,6 +11,7 @@ import {
   ndjsonLineRanges,
   readDocumentFile,
   readDocumentLine,
+  readSmallDocument,
   sha256,
   sourceFiles,
   type DocumentResult,
@@ -24,7 +25,7 @@ export { DOCUMENT_FS_ERRORS };
  * duplicate sourceId is quarantined by them (see claims.ts).
  */
 export type PreparedDocument =
-  | { seq: number; line: number; path: string; ok: true; article: Article; contentHash: string; sha256: string; size: number }
+  | { seq: number; line: number; path: string; ok: true; article: Article; contentHash: string; canonical?: string; sha256: string; size: number }
   | { seq: number; line: number; path: string; ok: false; errors: FieldError[]; sourceId: string | null; sha256: string; size: number; raw: Uint8Array | null };
 
 export type ReadControl = { signal?: AbortSignal; onProgress?: (bytesRead: number) => void };
@@ -72,7 +73,7 @@ function sourceIdHint(bytes: Uint8Array): string | null {
   return (match?.[1] ?? match?.[2])?.toLowerCase() ?? null;
 }
 
-type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 'seq' | 'path'>>;
+export type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 'seq' | 'path'>>;
 
 /**
  * Reads and parses one manifest item: a file, one .ndjson line (only its byte range is read), or an
@@ -80,6 +81,24 @@ type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 
  * become rejections; any other error (EIO, EMFILE) is thrown for the batch to be retried.
  */
 export async function prepareItem(item: ItemLike, maxBytes: number, options: ReadControl = {}): Promise<PreparedDocument[]> {
+  const small = prepareSmallItem(item, maxBytes);
+  if (small) return small;
+  const read: ReadOptions = { maxBytes, identifyOversize: true, ...control(options), ...(item.root != null ? { root: item.root } : {}) };
+  const results: DocumentResult[] = [];
+  if (item.offset != null && item.length != null && item.line != null) {
+    results.push(await readDocumentLine(item.path, { line: item.line, offset: item.offset, length: item.length }, read));
+  } else {
+    // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
+    for await (const result of readDocumentFile(item.path, read)) results.push(result);
+  }
+  return prepared(item, results);
+}
+
+/**
+ * prepareItem for an entry refused when listed or a small document, synchronously (a reader thread
+ * runs it); undefined when the item needs prepareItem's streaming path.
+ */
+export function prepareSmallItem(item: ItemLike, maxBytes: number): PreparedDocument[] | undefined {
   const { seq, path } = item;
   if (item.problem != null) {
     return [
@@ -96,19 +115,20 @@ export async function prepareItem(item: ItemLike, maxBytes: number, options: Rea
       },
     ];
   }
-  const read: ReadOptions = { maxBytes, identifyOversize: true, ...control(options), ...(item.root != null ? { root: item.root } : {}) };
-  const results: DocumentResult[] = [];
-  if (item.offset != null && item.length != null && item.line != null) {
-    results.push(await readDocumentLine(path, { line: item.line, offset: item.offset, length: item.length }, read));
-  } else {
-    // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
-    for await (const result of readDocumentFile(path, read)) results.push(result);
-  }
+  const options = { maxBytes, ...(item.root != null ? { root: item.root } : {}) };
+  const range = item.offset != null && item.length != null && item.line != null ? { line: item.line, offset: item.offset, length: item.length } : undefined;
+  const results = readSmallDocument(path, options, range);
+  return results && prepared(item, results);
+}
+
+function prepared({ seq, path }: ItemLike, results: readonly DocumentResult[]): PreparedDocument[] {
   return results.map(({ line, result, raw, unkept }): PreparedDocument => {
     const lineNo = line ?? 0;
     if (result.ok) {
-      const identity = raw ? { sha256: sha256(raw), size: raw.byteLength } : { sha256: contentHash(result.article), size: 0 };
-      return { seq, line: lineNo, path, ok: true, article: result.article, contentHash: contentHash(result.article), ...identity };
+      const canonical = stableStringify(result.article);
+      const hash = sha256(canonical);
+      const identity = raw ? { sha256: sha256(raw), size: raw.byteLength } : { sha256: hash, size: 0 };
+      return { seq, line: lineNo, path, ok: true, article: result.article, contentHash: hash, canonical, ...identity };
     }
     if (raw) return { seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: sourceIdHint(raw), sha256: sha256(raw), size: raw.byteLength, raw };
     // Never read whole (oversize) or at all (refused): its size and streamed hash identify it.

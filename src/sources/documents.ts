@@ -4,7 +4,7 @@
 // source's root (a symlink to /etc/shadow is refused unread), and every long read reports progress
 // and stops when its signal aborts.
 import { createHash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
@@ -127,6 +127,22 @@ function kindOf(info: Stats): string {
   return 'not a regular file';
 }
 
+/** The realpath must stay inside the root: a link may change after listing, so this runs at read time. */
+function checkInside(file: string, real: string, root: string | undefined): void {
+  if (root !== undefined && !isInside(real, root)) {
+    throw new NotADocumentError(
+      file,
+      `${file} leads outside the source ${root} (through a symbolic link): only links that stay inside the source are followed, and nothing was read`,
+    );
+  }
+}
+
+function checkRegular(file: string, info: Stats): void {
+  if (!info.isFile()) throw new NotADocumentError(file, `${file} is ${kindOf(info)}: only regular files are documents, and nothing was read`);
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
 /**
  * Opens a document for reading, or throws NotADocumentError / a document-fault errno error. The
  * realpath is checked against the root at read time, since a link may change after listing; the
@@ -135,22 +151,74 @@ function kindOf(info: Stats): string {
  */
 async function openDocument(file: string, root: string | undefined): Promise<{ handle: FileHandle; size: number }> {
   const real = await realpath(file);
-  if (root !== undefined && !isInside(real, root)) {
-    throw new NotADocumentError(
-      file,
-      `${file} leads outside the source ${root} (through a symbolic link): only links that stay inside the source are followed, and nothing was read`,
-    );
-  }
-  const info = await stat(real);
-  if (!info.isFile()) throw new NotADocumentError(file, `${file} is ${kindOf(info)}: only regular files are documents, and nothing was read`);
-  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  checkInside(file, real, root);
+  checkRegular(file, await stat(real));
+  const handle = await open(real, OPEN_FLAGS);
   try {
     const opened = await handle.stat();
-    if (!opened.isFile()) throw new NotADocumentError(file, `${file} is ${kindOf(opened)}: only regular files are documents, and nothing was read`);
+    checkRegular(file, opened);
     return { handle, size: opened.size };
   } catch (error) {
     await handle.close();
     throw error;
+  }
+}
+
+/**
+ * Documents up to this size are opened, checked and read with synchronous calls: the same checks as
+ * openDocument, but six thread-pool round trips per file cost a busy worker more CPU than the reading
+ * itself (they were a fifth of an import's worker CPU). A read this small blocks the event loop for
+ * microseconds; larger documents and oversize ones take the streaming path.
+ */
+const SYNC_READ_LIMIT = 1024 * 1024;
+
+/**
+ * `length` bytes at `position` of a document, read synchronously after openDocument's checks (one byte
+ * more than asked tells a file still being written); undefined when the file is larger than `limit`.
+ */
+function readSmallSync(
+  file: string,
+  root: string | undefined,
+  limit: number,
+  range?: { position: number; length: number },
+): { bytes: Buffer; size: number } | undefined {
+  const real = realpathSync.native(file);
+  checkInside(file, real, root);
+  checkRegular(file, statSync(real));
+  const fd = openSync(real, OPEN_FLAGS);
+  try {
+    const opened = fstatSync(fd);
+    checkRegular(file, opened);
+    const position = range?.position ?? 0;
+    const wanted = range?.length ?? opened.size + 1;
+    if (wanted > limit) return undefined;
+    const buffer = Buffer.allocUnsafe(wanted);
+    let filled = 0;
+    while (filled < wanted) {
+      const bytesRead = readSync(fd, buffer, filled, wanted - filled, position + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { bytes: buffer.subarray(0, filled), size: opened.size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readSmallSync, or why the document is refused (a document-fault error); any other error is thrown. */
+function readSmallOrRefuse(
+  file: string,
+  root: string | undefined,
+  limit: number,
+  line?: number,
+  range?: { position: number; length: number },
+): { bytes: Buffer; size: number } | { refused: DocumentResult } | undefined {
+  try {
+    return readSmallSync(file, root, limit, range);
+  } catch (error) {
+    const refused = refusal(file, error, line);
+    if (!refused) throw error;
+    return { refused };
   }
 }
 
@@ -301,22 +369,29 @@ async function* readNdjson(file: string, options: ReadOptions): AsyncGenerator<D
   }
 }
 
-/** One line by its byte range; over the limit it is only counted and hashed, never kept. */
-async function readLine(handle: FileHandle, file: string, { line, offset, length }: LineRange, options: ReadOptions): Promise<DocumentResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
-  const changed = (): DocumentResult => ({
+function changedLine(file: string, { line, offset, length }: LineRange): DocumentResult {
+  return {
     file,
     line,
     result: failed(`line ${line} changed since the source was listed (expected ${length} bytes at byte ${offset}): import the source again`),
     unkept: { size: 0, sha256: sha256(`changed:${file}:${line}:${offset}:${length}`) },
-  });
+  };
+}
+
+/** One line by its byte range; over the limit it is only counted and hashed, never kept. */
+async function readLine(handle: FileHandle, file: string, { line, offset, length }: LineRange, options: ReadOptions): Promise<DocumentResult> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const changed = () => changedLine(file, { line, offset, length });
   if (length > maxBytes) {
     const unkept = await hashRange(handle, offset, length, options);
     if (unkept.size !== length) return changed();
     return { file, line, result: oversizeLine(line, length, maxBytes), unkept };
   }
-  const raw = await readAt(handle, offset, length, options);
-  if (raw.length !== length || raw.includes(10)) return changed();
+  return lineResult(file, { line, offset, length }, await readAt(handle, offset, length, options), maxBytes);
+}
+
+function lineResult(file: string, { line, offset, length }: LineRange, raw: Buffer, maxBytes: number): DocumentResult {
+  if (raw.length !== length || raw.includes(10)) return changedLine(file, { line, offset, length });
   return { file, line, result: parseCanonicalJson(raw, { maxBytes }), raw };
 }
 
@@ -325,12 +400,31 @@ async function readLine(handle: FileHandle, file: string, { line, offset, length
  * document is, then only this line's bytes are read.
  */
 export async function readDocumentLine(file: string, range: LineRange, options: ReadOptions = {}): Promise<DocumentResult> {
+  const small = readSmallDocument(file, options, range);
+  if (small) return small[0]!;
   const opened = await openOrRefuse(file, options.root, range.line);
   if ('refused' in opened) return opened.refused;
   try {
     return await readLine(opened.handle, file, range, options);
   } finally {
     await opened.handle.close();
+  }
+}
+
+/** A whole file's bytes (one more than fstat said, to tell a growing file), or, over the limit, only its identity. */
+async function readWhole(
+  file: string,
+  maxBytes: number,
+  options: ReadOptions,
+): Promise<{ bytes: Buffer | undefined; size: number; unkept?: { size: number; sha256: string } } | { refused: DocumentResult }> {
+  const opened = await openOrRefuse(file, options.root);
+  if ('refused' in opened) return opened;
+  const { handle, size } = opened;
+  try {
+    if (size <= maxBytes) return { bytes: await readAt(handle, 0, size + 1, options), size };
+    return { bytes: undefined, size, ...(options.identifyOversize ? { unkept: await hashRange(handle, 0, size, options) } : {}) };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -345,39 +439,57 @@ export async function* readDocumentFile(file: string, options: ReadOptions = {})
     yield* readNdjson(file, options);
     return;
   }
-  const opened = await openOrRefuse(file, options.root);
-  if ('refused' in opened) {
-    yield opened.refused;
+  const small = readSmallDocument(file, options);
+  if (small) {
+    yield* small;
     return;
   }
-  const { handle, size } = opened;
-  let bytes: Buffer | undefined;
-  let unkept: { size: number; sha256: string } | undefined;
-  try {
-    if (size > maxBytes) {
-      if (options.identifyOversize) unkept = await hashRange(handle, 0, size, options);
-    } else {
-      // One byte more than fstat said tells a file that is still being written.
-      bytes = await readAt(handle, 0, size + 1, options);
-    }
-  } finally {
-    await handle.close();
+  const whole = await readWhole(file, maxBytes, options);
+  if ('refused' in whole) {
+    yield whole.refused;
+    return;
   }
+  const { bytes, size, unkept } = whole;
   if (bytes === undefined) {
     yield { file, result: { ok: false, errors: [oversizeError(size, maxBytes)] }, ...(unkept ? { unkept } : {}) };
     return;
   }
+  yield* wholeResults(file, bytes, size, maxBytes);
+}
+
+/** The documents in a whole file's bytes (one more than its size when it grew while read). */
+function wholeResults(file: string, bytes: Buffer, size: number, maxBytes: number): DocumentResult[] {
   if (bytes.length > size) {
-    yield {
-      file,
-      result: failed(`the file grew while it was read (it had ${size} bytes when opened): import it again once it is complete`),
-      unkept: { size: 0, sha256: sha256(`grew:${file}`) },
-    };
-    return;
+    return [
+      {
+        file,
+        result: failed(`the file grew while it was read (it had ${size} bytes when opened): import it again once it is complete`),
+        unkept: { size: 0, sha256: sha256(`grew:${file}`) },
+      },
+    ];
   }
-  for (const { line, result } of parseDocumentBytes(file, bytes, { maxBytes })) {
-    yield line === undefined ? { file, result, raw: bytes } : { file, line, result, raw: bytes };
+  return parseDocumentBytes(file, bytes, { maxBytes }).map(({ line, result }) =>
+    line === undefined ? { file, result, raw: bytes } : { file, line, result, raw: bytes },
+  );
+}
+
+/**
+ * A small document (a file, or one .ndjson line by its range) read with synchronous calls and parsed:
+ * what a reader thread runs. Undefined when it needs the streaming path: larger than SYNC_READ_LIMIT,
+ * over the limit (only hashed), or a whole .ndjson file.
+ */
+export function readSmallDocument(file: string, options: Pick<ReadOptions, 'maxBytes' | 'root'>, range?: LineRange): DocumentResult[] | undefined {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (range) {
+    if (range.length > maxBytes) return undefined;
+    const small = readSmallOrRefuse(file, options.root, SYNC_READ_LIMIT, range.line, { position: range.offset, length: range.length });
+    if (!small) return undefined;
+    return ['refused' in small ? small.refused : lineResult(file, range, small.bytes, maxBytes)];
   }
+  if (extname(file).toLowerCase() === '.ndjson') return undefined;
+  const small = readSmallOrRefuse(file, options.root, Math.min(SYNC_READ_LIMIT, maxBytes + 1));
+  if (!small) return undefined;
+  return 'refused' in small ? [small.refused] : wholeResults(file, small.bytes, small.size, maxBytes);
 }
 
 /** A name as UTF-8 text, or null when its bytes are not UTF-8 (such a name cannot be stored or shown). */

@@ -6,7 +6,24 @@ import type { Queryable } from './db.js';
 
 export type ApplyResult = { outcome: Exclude<Outcome, 'rejected'>; revision: number; changedFields: string[] };
 
-export type ArticleWrite = { article: Article; contentHash: string };
+/** `canonical`: the article's stable JSON when the reader already made it (it hashed it), so it is not serialised twice. */
+export type ArticleWrite = { article: Article; contentHash: string; canonical?: string };
+
+/**
+ * Rows for jsonb_to_recordset, as one JSON text: one parameter instead of a text[] per column, which pg
+ * escaped element by element (every article's JSON again). The article goes in as the JSON it already is.
+ */
+function jsonRows(rows: ReadonlyArray<{ fields: Record<string, string | number>; article: string | null }>): string {
+  let out = '[';
+  for (const row of rows) {
+    let item = '{';
+    for (const [key, value] of Object.entries(row.fields)) item += `${JSON.stringify(key)}:${JSON.stringify(value)},`;
+    out += `${out.length === 1 ? '' : ','}${item}"article":${row.article ?? 'null'}}`;
+  }
+  return out + ']';
+}
+
+const articleJson = (item: ArticleWrite) => item.canonical ?? JSON.stringify(item.article);
 
 type Current = { source_id: string; current_revision: number; content_hash: string };
 
@@ -30,24 +47,30 @@ async function lockCurrent(q: Queryable, sourceIds: readonly string[]): Promise<
 async function insertNew(q: Queryable, items: readonly ArticleWrite[], policy: ReviewPolicy, runId: string): Promise<Set<string>> {
   const rows = await q.query<{ source_id: string }>(
     `WITH incoming AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-         AS t(source_id, slug, title, content_hash, review_state, article)
+       SELECT * FROM jsonb_to_recordset($1::jsonb)
+         AS t(source_id text, slug text, title text, content_hash text, review_state text, article jsonb)
      ), created AS (
        INSERT INTO articles (source_id, slug, title, current_revision, content_hash, review_state)
        SELECT source_id, slug, title, 1, content_hash, review_state FROM incoming ORDER BY source_id
        ON CONFLICT (source_id) DO NOTHING RETURNING source_id
      ), revisions AS (
        INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run)
-       SELECT i.source_id, 1, i.content_hash, i.article::jsonb, $7 FROM incoming i JOIN created c USING (source_id)
+       SELECT i.source_id, 1, i.content_hash, i.article, $2 FROM incoming i JOIN created c USING (source_id)
      )
      SELECT source_id FROM created`,
     [
-      items.map((i) => i.article.sourceId),
-      items.map((i) => articleSlug(i.article)),
-      items.map((i) => i.article.title),
-      items.map((i) => i.contentHash),
-      items.map((i) => initialReviewState(policy, i.article)),
-      items.map((i) => JSON.stringify(i.article)),
+      jsonRows(
+        items.map((i) => ({
+          fields: {
+            source_id: i.article.sourceId,
+            slug: articleSlug(i.article),
+            title: i.article.title,
+            content_hash: i.contentHash,
+            review_state: initialReviewState(policy, i.article),
+          },
+          article: articleJson(i),
+        })),
+      ),
       runId,
     ],
   );
@@ -77,22 +100,28 @@ async function writeUpdates(q: Queryable, updates: readonly Update[], policy: Re
   // Changed content goes back through review as the policy says; a reviewer's earlier decision was about other words.
   await q.query(
     `WITH incoming AS (
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-         AS t(source_id, revision, content_hash, title, review_state, article)
+       SELECT * FROM jsonb_to_recordset($1::jsonb)
+         AS t(source_id text, revision int, content_hash text, title text, review_state text, article jsonb)
      ), added AS (
        INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run)
-       SELECT source_id, revision, content_hash, article::jsonb, $7 FROM incoming WHERE article IS NOT NULL ORDER BY source_id
+       SELECT source_id, revision, content_hash, article, $2 FROM incoming WHERE article IS NOT NULL ORDER BY source_id
      )
      UPDATE articles a SET current_revision = i.revision, content_hash = i.content_hash, title = i.title, review_state = i.review_state,
             reviewed_at = NULL, reviewed_by = NULL, updated_at = now()
        FROM incoming i WHERE a.source_id = i.source_id`,
     [
-      updates.map((u) => u.item.article.sourceId),
-      updates.map((u) => u.revision),
-      updates.map((u) => u.item.contentHash),
-      updates.map((u) => u.item.article.title),
-      updates.map((u) => initialReviewState(policy, u.item.article)),
-      updates.map((u) => (u.isNew ? JSON.stringify(u.item.article) : null)),
+      jsonRows(
+        updates.map((u) => ({
+          fields: {
+            source_id: u.item.article.sourceId,
+            revision: u.revision,
+            content_hash: u.item.contentHash,
+            title: u.item.article.title,
+            review_state: initialReviewState(policy, u.item.article),
+          },
+          article: u.isNew ? articleJson(u.item) : null,
+        })),
+      ),
       runId,
     ],
   );

@@ -92,7 +92,7 @@ for (const backend of backends()) {
 
       const { rejections } = await store.imports.rejections({ includeResolved: false, limit: 100, offset: 0 });
       const byId = new Map(rejections.map((r) => [r.sourceId, r]));
-      expect(byId.get('nul-000001')?.errors[0]?.message).toMatch(/^the database refused it: .*0x00/);
+      expect(byId.get('nul-000001')?.errors[0]?.message).toMatch(/^the database refused it: .*\\u0000 cannot be converted to text/);
       expect(byId.get('surrogate-000001')?.errors[0]?.message).toMatch(/^the database refused it: .*surrogate/i);
       expect(byId.get('collider-000001')?.errors[0]?.message).toMatch(/^the database refused it: duplicate key .*slug/);
       expect(byId.get('nul-000001')).toMatchObject({ hasRaw: true, firstRunId: runId });
