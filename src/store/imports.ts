@@ -64,6 +64,28 @@ export type ManifestItem = {
 /** Manifest rows go in chunks so 100k paths never become one giant statement. */
 const MANIFEST_CHUNK = 2_000;
 
+/**
+ * One chunk of a manifest: $1 run id, $2..$7 the entries' columns, $8 the first seq of the chunk.
+ * OFFSET 0 keeps the NOT EXISTS a per-row probe of import_items_path. As a join, the planner went by
+ * statistics taken while the table was still empty and hashed every item listed so far, once per chunk:
+ * listing 1M files cost 140 s, growing with each chunk; probed, each chunk costs the same.
+ */
+export const WRITE_MANIFEST_CHUNK = `WITH incoming AS (
+    SELECT * FROM unnest($2::text[], $3::int[], $4::int8[], $5::int8[], $6::text[], $7::text[])
+      WITH ORDINALITY AS t(path, line, byte_offset, byte_length, root, problem, ord)
+  ), fresh AS (
+    SELECT DISTINCT ON (path, line) * FROM incoming i
+     WHERE NOT EXISTS (SELECT 1 FROM import_items x WHERE x.run_id = $1 AND x.path = i.path AND x.line = i.line AND x.seq < $8 OFFSET 0)
+     ORDER BY path, line, ord
+  ), numbered AS (
+    SELECT *, $8 + row_number() OVER (ORDER BY ord) - 1 AS seq FROM fresh
+  ), inserted AS (
+    INSERT INTO import_items (run_id, seq, path, line, byte_offset, byte_length, root, problem)
+    SELECT $1, seq, path, line, byte_offset, byte_length, root, problem FROM numbered
+    ON CONFLICT (run_id, seq) DO NOTHING
+  )
+  SELECT count(*)::int AS n FROM numbered`;
+
 export function createImportRepo(db: Queryable) {
   /** Quarantines a batch's rejected documents in one statement; the same bytes at the same place stay one open entry. */
   async function quarantineAll(runId: string, entries: readonly Quarantine[]): Promise<void> {
@@ -130,33 +152,16 @@ export function createImportRepo(db: Queryable) {
       let chunk: ManifestEntry[] = [];
       const flush = async () => {
         if (chunk.length === 0) return;
-        const [row] = await db.query<{ n: number }>(
-          `WITH incoming AS (
-             SELECT * FROM unnest($2::text[], $3::int[], $4::int8[], $5::int8[], $6::text[], $7::text[])
-               WITH ORDINALITY AS t(path, line, byte_offset, byte_length, root, problem, ord)
-           ), fresh AS (
-             SELECT DISTINCT ON (path, line) * FROM incoming i
-              WHERE NOT EXISTS (SELECT 1 FROM import_items x WHERE x.run_id = $1 AND x.path = i.path AND x.line = i.line AND x.seq < $8)
-              ORDER BY path, line, ord
-           ), numbered AS (
-             SELECT *, $8 + row_number() OVER (ORDER BY ord) - 1 AS seq FROM fresh
-           ), inserted AS (
-             INSERT INTO import_items (run_id, seq, path, line, byte_offset, byte_length, root, problem)
-             SELECT $1, seq, path, line, byte_offset, byte_length, root, problem FROM numbered
-             ON CONFLICT (run_id, seq) DO NOTHING
-           )
-           SELECT count(*)::int AS n FROM numbered`,
-          [
-            runId,
-            chunk.map((e) => e.path),
-            chunk.map((e) => e.line ?? 0),
-            chunk.map((e) => e.offset ?? null),
-            chunk.map((e) => e.length ?? null),
-            chunk.map((e) => e.root ?? null),
-            chunk.map((e) => e.problem ?? null),
-            seq,
-          ],
-        );
+        const [row] = await db.query<{ n: number }>(WRITE_MANIFEST_CHUNK, [
+          runId,
+          chunk.map((e) => e.path),
+          chunk.map((e) => e.line ?? 0),
+          chunk.map((e) => e.offset ?? null),
+          chunk.map((e) => e.length ?? null),
+          chunk.map((e) => e.root ?? null),
+          chunk.map((e) => e.problem ?? null),
+          seq,
+        ]);
         seq += row?.n ?? 0;
         chunk = [];
         await onChunk?.(seq);
