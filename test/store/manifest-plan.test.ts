@@ -30,7 +30,16 @@ describe.each(backends())('the manifest on $name', (backend) => {
     expect(await store.imports.writeManifest('plan', entries())).toBe(listed);
 
     const chunk = Array.from({ length: 2_000 }, (_, k) => path(listed + k));
-    const params = ['plan', chunk, chunk.map(() => 0), chunk.map(() => null), chunk.map(() => null), chunk.map(() => '/data/exports'), chunk.map(() => null), listed];
+    const params = [
+      'plan',
+      chunk,
+      chunk.map(() => 0),
+      chunk.map(() => null),
+      chunk.map(() => null),
+      chunk.map(() => '/data/exports'),
+      chunk.map(() => null),
+      listed,
+    ];
     const rows = await store.db.query<Record<string, string>>(`EXPLAIN ${WRITE_MANIFEST_CHUNK}`, params);
     const plan = rows.map((row) => Object.values(row)[0]).join('\n');
     expect(plan).toMatch(/import_items_path/);
