@@ -11,7 +11,6 @@ import {
   ndjsonLineRanges,
   readDocumentFile,
   readDocumentLine,
-  readSmallDocument,
   sha256,
   sourceFiles,
   type DocumentResult,
@@ -73,7 +72,7 @@ function sourceIdHint(bytes: Uint8Array): string | null {
   return (match?.[1] ?? match?.[2])?.toLowerCase() ?? null;
 }
 
-export type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 'seq' | 'path'>>;
+type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 'seq' | 'path'>>;
 
 /**
  * Reads and parses one manifest item: a file, one .ndjson line (only its byte range is read), or an
@@ -81,24 +80,6 @@ export type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<Manifes
  * become rejections; any other error (EIO, EMFILE) is thrown for the batch to be retried.
  */
 export async function prepareItem(item: ItemLike, maxBytes: number, options: ReadControl = {}): Promise<PreparedDocument[]> {
-  const small = prepareSmallItem(item, maxBytes);
-  if (small) return small;
-  const read: ReadOptions = { maxBytes, identifyOversize: true, ...control(options), ...(item.root != null ? { root: item.root } : {}) };
-  const results: DocumentResult[] = [];
-  if (item.offset != null && item.length != null && item.line != null) {
-    results.push(await readDocumentLine(item.path, { line: item.line, offset: item.offset, length: item.length }, read));
-  } else {
-    // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
-    for await (const result of readDocumentFile(item.path, read)) results.push(result);
-  }
-  return prepared(item, results);
-}
-
-/**
- * prepareItem for an entry refused when listed or a small document, synchronously (a reader thread
- * runs it); undefined when the item needs prepareItem's streaming path.
- */
-export function prepareSmallItem(item: ItemLike, maxBytes: number): PreparedDocument[] | undefined {
   const { seq, path } = item;
   if (item.problem != null) {
     return [
@@ -115,10 +96,16 @@ export function prepareSmallItem(item: ItemLike, maxBytes: number): PreparedDocu
       },
     ];
   }
-  const options = { maxBytes, ...(item.root != null ? { root: item.root } : {}) };
-  const range = item.offset != null && item.length != null && item.line != null ? { line: item.line, offset: item.offset, length: item.length } : undefined;
-  const results = readSmallDocument(path, options, range);
-  return results && prepared(item, results);
+  // Small documents are read synchronously inside readDocumentLine/readDocumentFile (documents.ts).
+  const read: ReadOptions = { maxBytes, identifyOversize: true, ...control(options), ...(item.root != null ? { root: item.root } : {}) };
+  const results: DocumentResult[] = [];
+  if (item.offset != null && item.length != null && item.line != null) {
+    results.push(await readDocumentLine(path, { line: item.line, offset: item.offset, length: item.length }, read));
+  } else {
+    // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
+    for await (const result of readDocumentFile(path, read)) results.push(result);
+  }
+  return prepared(item, results);
 }
 
 function prepared({ seq, path }: ItemLike, results: readonly DocumentResult[]): PreparedDocument[] {

@@ -474,11 +474,11 @@ function wholeResults(file: string, bytes: Buffer, size: number, maxBytes: numbe
 }
 
 /**
- * A small document (a file, or one .ndjson line by its range) read with synchronous calls and parsed:
- * what a reader thread runs. Undefined when it needs the streaming path: larger than SYNC_READ_LIMIT,
- * over the limit (only hashed), or a whole .ndjson file.
+ * A small document (a file, or one .ndjson line by its range) read with synchronous calls and parsed.
+ * Undefined when it needs the streaming path: larger than SYNC_READ_LIMIT, over the limit (only
+ * hashed), or a whole .ndjson file.
  */
-export function readSmallDocument(file: string, options: Pick<ReadOptions, 'maxBytes' | 'root'>, range?: LineRange): DocumentResult[] | undefined {
+function readSmallDocument(file: string, options: Pick<ReadOptions, 'maxBytes' | 'root'>, range?: LineRange): DocumentResult[] | undefined {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   if (range) {
     if (range.length > maxBytes) return undefined;
