@@ -11,6 +11,7 @@ export type { PressroomClient } from './client/types.js';
 export { cancelImport, importInput, importProgress, sourceHash, startImport, type ImportHandle } from './client/import.js';
 export { runProbe } from './client/probe.js';
 export { runReview, type ReviewRequest } from './client/review.js';
+export { reindexInput, reindexProgress, reindexResult, startReindex, type ReindexRequest } from './client/reindex.js';
 
 /** Long enough for a TLS handshake with Temporal Cloud, short enough that a stopped server is reported at once. */
 export const CONNECT_TIMEOUT_MS = 2_500;

@@ -4,6 +4,7 @@ import { createImportActivities } from './import.js';
 import { createProbeActivities } from './probe.js';
 import { createReleaseActivities, type ReleaseActivityDeps } from './release.js';
 import { createReviewActivities } from './review.js';
+import { createSearchActivities } from './search.js';
 
 export type ActivityDeps = { store: Store; reviewPolicy: ReviewPolicy } & Pick<ReleaseActivityDeps, 'purger' | 'siteUrl'>;
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities(deps),
     ...createReviewActivities(deps),
     ...createReleaseActivities(deps),
+    ...createSearchActivities(deps),
   };
 }
 

@@ -17,7 +17,7 @@ import type { ReleaseActivities } from './release-types.js';
 // work itself lives in src/release, free of Temporal.
 
 export type ReleaseActivityDeps = {
-  store: Pick<Store, 'releases'>;
+  store: Pick<Store, 'releases' | 'search'>;
   purger: CachePurger;
   /**
    * Where the site is served (SITE_URL, the cache's public URL; else the worker's own HTTP API):

@@ -43,6 +43,7 @@ function commandPath(argv: string[]): string[] {
     articles: ['list', 'show'],
     review: ['approve', 'reject'],
     release: ['approve', 'reject', 'show', 'status'],
+    reindex: ['rollback', 'generations'],
   };
   const [first, second] = argv;
   if (first === undefined || first.startsWith('-')) return [];

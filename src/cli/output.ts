@@ -110,8 +110,12 @@ export class Progress {
   ) {}
 
   update(p: ImportProgress): void {
+    this.draw(progressBar(p));
+  }
+
+  /** Draws one line of progress (any command's bar): in place on a terminal, once per change otherwise. */
+  draw(line: string): void {
     if (this.silent) return;
-    const line = progressBar(p);
     if (this.sink.isTTY) {
       this.sink.write(`\r${line}`);
       this.drawn = true;

@@ -250,6 +250,52 @@ export function buildProgram(cli: Cli): Program {
       return run(async () => (await import('./release.js')).rollback(target, this.opts(), cli))();
     });
 
+  const reindexCommand = sub(
+    program,
+    'reindex',
+    'update the search index from production (incremental), or rebuild it with --full; `reindex rollback|generations`',
+  )
+    .enablePositionalOptions()
+    .option('--full', 'build a new generation beside the live one, verify it and swap it in (default: update the live one incrementally)')
+    .option('--wait', 'follow it with a progress bar, then print its report (exit 0 when done, 1 otherwise)')
+    .option('--json', `${JSON_DOCUMENT}: {"workflowId", "attached"}, or {"workflowId", "status", "report"} with --wait`)
+    .option('--by <name>', 'who asks for it (default: your user name)', text('by', 'a name'))
+    .option('--batch-size <n>', 'articles per statement while filling a full reindex (default: 2000)', wholeNumber('batch-size', 1, 50_000))
+    .addHelpText(
+      'after',
+      '\nA full reindex runs as workflow reindex-full (one at a time: a second start attaches). It fills generation N+1 from production,' +
+        '\ncomputes similar posts, catches up with releases made meanwhile, verifies (counts, golden title queries, no failures, the GIN' +
+        '\nindex in the plan, p95 within 1.2x of the live generation) and only then swaps the alias; a failed check swaps nothing.' +
+        '\nExit status: 0 started (or done, with --wait), 1 failed or not swapped, 2 usage error.',
+    )
+    .action(function (this: Command) {
+      return run(async () => (await import('./reindex.js')).reindex(this.opts(), cli))();
+    });
+  sub(reindexCommand, 'rollback', 'point search back at the previous generation (kept for this), and wait for it')
+    .option('--by <name>', 'who asks for it (default: your user name)', text('by', 'a name'))
+    .option('--json', `${JSON_DOCUMENT}: {"workflowId", "status", "report"}`)
+    .action(function (this: Command) {
+      return run(async () => (await import('./reindex.js')).reindexRollback(this.opts(), cli))();
+    });
+  sub(reindexCommand, 'generations', "the search generations, newest first, and which one is live (from the worker's API)")
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command) {
+      return run(async () => (await import('./reindex.js')).listGenerations(this.opts(), cli))();
+    });
+
+  sub(program, 'search', 'full-text search of what production serves, through the live search generation')
+    .argument('<query...>', 'the words to find; "quoted phrases", -excluded and `or` work as on the web')
+    .option('--tool <tool>', 'only articles using this tool (meta.tools)', text('tool', 'a tool'))
+    .option('--stack <stack>', 'only articles on this stack (meta.stack)', text('stack', 'a stack'))
+    .addOption(new Option('--difficulty <level>', 'only articles of this difficulty').choices(['beginner', 'intermediate', 'advanced']))
+    .option('--code-language <language>', 'only articles whose code is in this language (meta.codeLanguage)', text('code-language', 'a language'))
+    .option('--page <n>', 'which page of 10 (1-100, default: 1)', wholeNumber('page', 1, 100))
+    .option('--json', `${JSON_DOCUMENT}: the API's answer (hits with their HTML snippets)`)
+    .addHelpText('after', '\nExit status: 0 searched (even with no results), 1 no index yet or the worker is unreachable, 2 usage error.')
+    .action(function (this: Command, words: string[]) {
+      return run(async () => (await import('./search.js')).search(words, this.opts(), cli))();
+    });
+
   sub(program, 'probe', 'run probeWorkflow: write one row through an activity and read it back')
     .argument('[key]', "the probe row's key (default: cli-<time>)")
     .action((key: string | undefined) => run(async () => (await import('./probe.js')).probe(key, cli))());

@@ -45,6 +45,12 @@ export const ErrorType = {
   PurgeFailed: 'PurgeFailed',
   /** An environment did not serve what its release holds (a route not 200, a wrong title). Retryable a few times, then the release compensates. */
   VerificationFailed: 'VerificationFailed',
+  /** Another full reindex is building a search generation. Not retryable while it runs. */
+  ReindexInProgress: 'ReindexInProgress',
+  /** There is no search index yet, no earlier generation to roll back to, or nothing in production to index. Not retryable. */
+  SearchIndexNotFound: 'SearchIndexNotFound',
+  /** A new search generation failed its verification: it was not swapped in. Not retryable: the content or the index must change. */
+  ReindexVerificationFailed: 'ReindexVerificationFailed',
   /** Anything not classified above: a bug or an unforeseen fault. Retried a bounded number of times, logged with its stack. */
   Unexpected: 'Unexpected',
 } as const;
@@ -67,6 +73,9 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.ApprovalTimedOut,
   ErrorType.ReleaseInProgress,
   ErrorType.ReleaseNotFound,
+  ErrorType.ReindexInProgress,
+  ErrorType.SearchIndexNotFound,
+  ErrorType.ReindexVerificationFailed,
 ];
 
 /**

@@ -16,6 +16,12 @@ export const WorkflowIds = {
   release: (releaseId: string) => `release-${releaseId}`,
   /** `rollback-<target>` (`rollback-previous` without one): a second identical rollback attaches. */
   rollback: (target: string | null) => `rollback-${target ?? 'previous'}`,
+  /** `reindex-full`: one full reindex at a time; a second start attaches to the running one. */
+  reindexFull: () => 'reindex-full',
+  /** `reindex-incremental-<release>` when a promotion starts it (once per release), `reindex-incremental-<stamp>` when an operator does. */
+  reindexIncremental: (trigger: string) => `reindex-incremental-${trigger}`,
+  /** `reindex-rollback`: a second identical rollback attaches. */
+  reindexRollback: () => 'reindex-rollback',
 } as const;
 
 /**
@@ -41,7 +47,7 @@ export function searchAttributeFlags(): string[] {
 }
 
 /** PressroomKind's values: one per workflow type. */
-export const WorkflowKind = { import: 'import', review: 'review', probe: 'probe', release: 'release', rollback: 'rollback' } as const;
+export const WorkflowKind = { import: 'import', review: 'review', probe: 'probe', release: 'release', rollback: 'rollback', reindex: 'reindex' } as const;
 export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
 
 /**
@@ -61,5 +67,7 @@ export const RunOutcome = {
   rejected: 'rejected',
   abandoned: 'abandoned',
   rolledBack: 'rolled-back',
+  /** A full reindex whose new generation failed verification: nothing was swapped. */
+  notSwapped: 'not-swapped',
 } as const;
 export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome];

@@ -3,6 +3,7 @@ import { EXPECTED, SOURCE_ID_PATTERN } from '../domain/article/index.js';
 import { MAX_RELEASE_IDS } from '../domain/release/input.js';
 import { Environment, RELEASE_STATUSES } from '../domain/release/model.js';
 import { ReviewState } from '../domain/review.js';
+import { SearchParams } from '../domain/search/query.js';
 
 // The HTTP API's contract, one entry per endpoint: its route pattern, the zod schemas of its path
 // parameters and query (the server parses every request with them before anything reaches the
@@ -164,6 +165,8 @@ export const SiteArticle = z.object({
   revision: z.number(),
   contentHash: z.string(),
   article: ArticleContent,
+  /** The live search generation's similar posts for this article, best first (empty before the first reindex). */
+  similar: z.array(z.object({ sourceId: z.string(), slug: z.string(), title: z.string(), path: z.string() })),
 });
 export type SiteArticle = z.output<typeof SiteArticle>;
 
@@ -302,6 +305,53 @@ export const ReleaseCandidate = z.looseObject({
 });
 export type ReleaseCandidateRecord = z.output<typeof ReleaseCandidate>;
 
+// ---- search ------------------------------------------------------------------------------------
+
+export const SearchHit = z.looseObject({
+  sourceId: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  summary: z.string().nullable(),
+  /** HTML: the passage escaped, the matched words in <mark>…</mark>. */
+  snippet: z.string(),
+  score: z.number(),
+  titleMatch: z.boolean(),
+  quality: z.number().nullable(),
+  lastReviewed: z.string().nullable(),
+  difficulty: z.string().nullable(),
+  tools: z.array(z.string()),
+  stack: z.array(z.string()),
+  /** The article page in production. */
+  path: z.string(),
+});
+export const SearchResults = z.looseObject({
+  generation: z.number(),
+  query: z.string(),
+  page: z.number(),
+  pageSize: z.number(),
+  total: count,
+  /** True when more matched than are ranked (SEARCH_CANDIDATES): `total` is then a lower bound. */
+  capped: z.boolean(),
+  hits: z.array(SearchHit),
+});
+export type SearchResults = z.output<typeof SearchResults>;
+
+export const SearchGeneration = z.looseObject({
+  id: z.number(),
+  status: z.enum(['building', 'live', 'kept', 'failed', 'dropped']),
+  workflowId: z.string(),
+  watermark: z.looseObject({ releaseId: z.string().nullable(), auditId: z.number() }),
+  documents: count,
+  failed: count,
+  report: z.unknown(),
+  createdAt: timestamp,
+  finishedAt: timestamp.nullable(),
+  swappedAt: timestamp.nullable(),
+  live: z.boolean(),
+});
+export type SearchGenerationRecord = z.output<typeof SearchGeneration>;
+export const SearchGenerations = z.object({ live: z.number().nullable(), generations: z.array(SearchGeneration) });
+
 // ---- endpoints ---------------------------------------------------------------------------------
 
 const envParams = z.object({ env: EnvironmentParam });
@@ -367,6 +417,13 @@ export const contract = {
     query: z.strictObject(paging(1_000, 100)),
     response: ReleaseDetail,
   },
+  /**
+   * Full-text search of what production serves, through the live generation: JSON, or an HTML results
+   * page when Accept prefers text/html. 503 before the first reindex.
+   */
+  search: { path: '/search', params: z.object({}), query: SearchParams, response: SearchResults },
+  /** Every search generation, newest first, and which one is live. */
+  searchGenerations: { path: '/search/generations', params: z.object({}), query: noQuery, response: SearchGenerations },
   /** Every environment pointer move (stage, promote, rollback, compensate), newest first. */
   listAudit: {
     path: '/audit',

@@ -17,7 +17,7 @@ import type { RouteExpectation } from './verify.js';
  * verification against another renderer's ETags fails (test/activities/release.test.ts serves the real
  * routes to keep the two in step).
  */
-export const SITE_RENDER_VERSION = 'site-1';
+export const SITE_RENDER_VERSION = 'site-2';
 
 /** The same strong ETag as src/http/etag.ts etagOf: sha256 of the parts, base64url, 32 characters, quoted. */
 function etagOf(parts: readonly string[]): string {
@@ -26,13 +26,26 @@ function etagOf(parts: readonly string[]): string {
 
 export type Representation = 'json' | 'html';
 
-/** The ETag the site answers an article page with: its revision's content, under this slug, in this representation. */
+/**
+ * The ETag the site answers an article page with: its revision's content, under this slug, in this
+ * representation, with the similar posts of this search generation (null: no search index yet).
+ */
 export function expectedArticleEtag(
   environment: Environment,
   article: { slug: string; revision: number; contentHash: string },
   representation: Representation = 'json',
+  searchGeneration: number | null = null,
 ): string {
-  return etagOf([SITE_RENDER_VERSION, 'article', representation, environment, article.slug, String(article.revision), article.contentHash]);
+  return etagOf([
+    SITE_RENDER_VERSION,
+    'article',
+    representation,
+    environment,
+    article.slug,
+    String(article.revision),
+    article.contentHash,
+    String(searchGeneration),
+  ]);
 }
 
 /** The ETag of an environment's index while it serves this release. */
@@ -46,7 +59,12 @@ export type ReleaseRoutes = PurgeTarget & {
 };
 
 /** Pure: the purge target and the verification list for a set of changes, in source-id order. */
-export function affectedRoutes(environment: Environment, release: { id: string; manifestHash: string }, changes: readonly ManifestChange[]): ReleaseRoutes {
+export function affectedRoutes(
+  environment: Environment,
+  release: { id: string; manifestHash: string },
+  changes: readonly ManifestChange[],
+  searchGeneration: number | null = null,
+): ReleaseRoutes {
   const keys: string[] = [];
   const paths: string[] = [];
   const verify: RouteExpectation[] = [];
@@ -58,7 +76,7 @@ export function affectedRoutes(environment: Environment, release: { id: string; 
       verify.push({
         path,
         title: change.title,
-        etag: expectedArticleEtag(environment, { slug: change.slug, revision: change.to, contentHash: change.contentHash }),
+        etag: expectedArticleEtag(environment, { slug: change.slug, revision: change.to, contentHash: change.contentHash }, 'json', searchGeneration),
       });
     }
   }
@@ -71,7 +89,7 @@ export function affectedRoutes(environment: Environment, release: { id: string; 
 
 /** The routes that differ between `previous` (null: nothing was served) and `releaseId` in one environment. */
 export async function routesBetween(
-  store: Pick<Store, 'releases'>,
+  store: Pick<Store, 'releases' | 'search'>,
   environment: Environment,
   releaseId: string,
   previous: string | null,
@@ -79,5 +97,6 @@ export async function routesBetween(
   const release = await store.releases.summary(releaseId);
   if (!release) throw new ReleaseNotFoundError(`no release ${releaseId}: expected a recorded release`);
   const changes = previous === releaseId ? [] : await store.releases.changes(releaseId, previous);
-  return affectedRoutes(environment, { id: release.id, manifestHash: release.manifestHash }, changes);
+  // Article pages show the live search generation's similar posts: a swap during verification fails one try, and the retry reads the new one.
+  return affectedRoutes(environment, { id: release.id, manifestHash: release.manifestHash }, changes, await store.search.liveGeneration());
 }

@@ -6,6 +6,7 @@ import { createArticleRepo } from './articles.js';
 import { createImportRepo } from './imports.js';
 import { createProbeRepo } from './probes.js';
 import { createReleaseRepo } from './releases.js';
+import { createSearchRepo } from './search.js';
 import { createSiteRepo } from './site.js';
 
 export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -17,6 +18,7 @@ export type Store = {
   imports: ReturnType<typeof createImportRepo>;
   site: ReturnType<typeof createSiteRepo>;
   releases: ReturnType<typeof createReleaseRepo>;
+  search: ReturnType<typeof createSearchRepo>;
   close(): Promise<void>;
 };
 
@@ -46,7 +48,14 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
 
 /** The table-group repositories over a connection or a transaction. */
 export function repositories(q: Queryable) {
-  return { probes: createProbeRepo(q), articles: createArticleRepo(q), imports: createImportRepo(q), site: createSiteRepo(q), releases: createReleaseRepo(q) };
+  return {
+    probes: createProbeRepo(q),
+    articles: createArticleRepo(q),
+    imports: createImportRepo(q),
+    site: createSiteRepo(q),
+    releases: createReleaseRepo(q),
+    search: createSearchRepo(q),
+  };
 }
 
 export type { Db, Queryable } from './db.js';

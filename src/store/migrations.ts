@@ -214,6 +214,42 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE releases ADD COLUMN target text REFERENCES releases (id);
       CREATE INDEX audit_log_environment ON audit_log (environment, id DESC);`,
   },
+  {
+    id: 8,
+    name: 'search generations and their alias',
+    // A generation's documents live in a table of its own (search_g<N>, made by the reindex), so a
+    // generation is built, indexed and analysed beside the live one and dropped in one statement. The
+    // alias's one row names the live generation; release_id and audit_id are a generation's watermark
+    // (production's release and last pointer move it reflects). At most one generation is building.
+    sql: `
+      CREATE TABLE search_generations (
+        id           integer PRIMARY KEY,
+        status       text NOT NULL CHECK (status IN ('building', 'live', 'kept', 'failed', 'dropped')),
+        workflow_id  text NOT NULL,
+        release_id   text REFERENCES releases (id),
+        audit_id     bigint NOT NULL DEFAULT 0,
+        documents    integer NOT NULL DEFAULT 0,
+        failed       integer NOT NULL DEFAULT 0,
+        report       jsonb,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz,
+        swapped_at   timestamptz
+      );
+      CREATE UNIQUE INDEX search_generations_one_building ON search_generations ((status)) WHERE status = 'building';
+      CREATE TABLE search_alias (
+        name        text PRIMARY KEY CHECK (name = 'live'),
+        generation  integer REFERENCES search_generations (id),
+        previous    integer REFERENCES search_generations (id),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO search_alias (name) VALUES ('live');
+      CREATE TABLE search_failures (
+        generation  integer NOT NULL REFERENCES search_generations (id),
+        source_id   text NOT NULL,
+        error       text NOT NULL,
+        PRIMARY KEY (generation, source_id)
+      );`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every process that migrates this database.

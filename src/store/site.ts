@@ -26,14 +26,18 @@ export type PublishedEntry = Omit<PublishedArticle, 'article'> & {
 /** An article's place in a release, without its content: enough for the ETag and the surrogate key. */
 export type PublishedItem = Omit<PublishedArticle, 'article'>;
 
-/** No release in the environment yet is `undefined`; a release without that slug has `item: undefined`. */
-export type EntryRead = { release: ServedRelease; item: PublishedItem | undefined } | undefined;
+/**
+ * No release in the environment yet is `undefined`; a release without that slug has `item: undefined`.
+ * `searchGeneration` is the live search generation (similar posts come from it), null before the first reindex.
+ */
+export type EntryRead = { release: ServedRelease; item: PublishedItem | undefined; searchGeneration: number | null } | undefined;
 
 /** No release in the environment yet is `undefined`; a release without that slug has `article: undefined`. */
 export type ArticleRead = { release: ServedRelease; article: PublishedArticle | undefined } | undefined;
 export type IndexRead = { release: ServedRelease; articles: PublishedEntry[] } | undefined;
 
 type EntryRow = {
+  search_generation?: number | null;
   release_id: string;
   tag: string | null;
   manifest_hash: string;
@@ -56,7 +60,8 @@ export function createSiteRepo(db: Queryable) {
       // yet" (no row at all) are told apart by the same statement.
       const [row] = await db.query<EntryRow>(
         `SELECT r.id AS release_id, r.tag, r.manifest_hash,
-                i.source_id, i.slug, i.title, i.revision, i.content_hash
+                i.source_id, i.slug, i.title, i.revision, i.content_hash,
+                (SELECT generation FROM search_alias WHERE name = 'live') AS search_generation
            FROM environments e
            JOIN releases r ON r.id = e.release_id
            LEFT JOIN release_items i ON i.release_id = r.id AND i.slug = $2
@@ -65,9 +70,11 @@ export function createSiteRepo(db: Queryable) {
       );
       if (!row) return undefined;
       const release = { id: row.release_id, tag: row.tag, manifestHash: row.manifest_hash };
-      if (row.source_id === null || row.revision === null) return { release, item: undefined };
+      const searchGeneration = row.search_generation == null ? null : Number(row.search_generation);
+      if (row.source_id === null || row.revision === null) return { release, item: undefined, searchGeneration };
       return {
         release,
+        searchGeneration,
         item: {
           sourceId: row.source_id,
           slug: row.slug ?? slug,

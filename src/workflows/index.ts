@@ -5,3 +5,4 @@ export { importWorkflow } from './import.js';
 export { reviewWorkflow } from './review.js';
 export { releaseWorkflow } from './release.js';
 export { rollbackWorkflow } from './rollback.js';
+export { reindexWorkflow } from './reindex.js';

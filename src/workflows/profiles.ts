@@ -143,3 +143,39 @@ export const compensation = {
   startToCloseTimeout: '2 minutes',
   retry: OUTLAST_OUTAGE,
 } as const satisfies ActivityOptions;
+
+// Reindex steps.
+
+/** Starting, catching up, swapping, pruning or rolling back a search generation: short transactions. */
+export const searchStore = quickStore;
+
+/**
+ * Filling a generation: each call writes up to a few batches and heartbeats after each, so a killed
+ * worker is noticed within a minute and the retry resumes after the last batch written.
+ */
+export const searchFill = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+} as const satisfies ActivityOptions;
+
+/**
+ * One long statement or computation (building the indexes, similar posts over the whole generation,
+ * verification): no heartbeat inside it, so no heartbeat timeout; a generous start-to-close instead.
+ */
+export const searchBuild = {
+  startToCloseTimeout: '30 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+} as const satisfies ActivityOptions;

@@ -1,9 +1,21 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, TimeoutFailure, log, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  TimeoutFailure,
+  log,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  startChild,
+} from '@temporalio/workflow';
 import type { ReleaseActivities } from '../activities/release-types.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ReleaseReport, ReleaseStep } from '../domain/release/input.js';
 import type { ReleaseMachine } from '../domain/release/machine.js';
-import { RunOutcome } from '../domain/names.js';
+import { RunOutcome, WorkflowIds } from '../domain/names.js';
+import type { ReindexWorkflowInput } from '../domain/search/input.js';
 import { compensation, quickStore, releaseBuild, releaseChecks, releasePurge, releaseVerify } from './profiles.js';
 import { markOutcome } from './search-attributes.js';
 
@@ -104,8 +116,34 @@ export function goLive(
     machine.tagDone(await steps.tagRelease({ releaseId }), now());
     showDetails(machine);
     machine.productionVerified(await steps.verifyEnvironment({ environment: 'production', releaseId, previous: baseRelease }), now());
-    return await finishLive(machine);
+    const report = await finishLive(machine);
+    await refreshSearch(releaseId, move.actor);
+    return report;
   });
+}
+
+/** Marks the runs that start the search refresh, so those started before it replay without the child. */
+export const SEARCH_REFRESH_PATCH = 'search-refresh-after-promotion';
+
+/**
+ * Starts an incremental reindex for the release now live: a child that outlives this run (ABANDON), so
+ * the release reports at once and search catches up on its own. Once per release (its workflow id names
+ * it); a failure to start is logged, never the release's failure: the next full or incremental reindex
+ * catches up all the same.
+ */
+async function refreshSearch(releaseId: string, actor: string): Promise<void> {
+  if (!patched(SEARCH_REFRESH_PATCH)) return;
+  const input: ReindexWorkflowInput = { mode: 'incremental', requestedBy: actor, trigger: releaseId };
+  try {
+    await startChild('reindexWorkflow', {
+      workflowId: WorkflowIds.reindexIncremental(releaseId),
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `search refresh after ${releaseId}`,
+    });
+  } catch (error) {
+    log.warn('could not start the search refresh after the promotion', { releaseId, error: describeFailure(error).message });
+  }
 }
 
 export async function finishLive(machine: ReleaseMachine): Promise<ReleaseReport> {

@@ -165,7 +165,7 @@ for (const backend of backends()) {
             contentHash: 'not-the-served-hash',
           },
         ]);
-      const wrong = createReleaseActivities({ store: { releases: { ...store.releases, changes } }, purger, siteUrl });
+      const wrong = createReleaseActivities({ store: { releases: { ...store.releases, changes }, search: store.search }, purger, siteUrl });
       const failed = await failure(run(wrong.verifyEnvironment, { environment: 'production', releaseId: ids.first, previous: null }));
       expect(failed).toMatchObject({ type: 'VerificationFailed', nonRetryable: false });
       expect(failed.message).toContain('/production/articles/article--r-000003');

@@ -18,7 +18,7 @@ const CACHE_CONTROL = 'public, max-age=60, s-maxage=31536000';
 
 type Logged = Array<{ message: string; meta?: Record<string, unknown> }>;
 
-async function serve(store: Pick<Store, 'articles' | 'imports' | 'site' | 'releases'>, siteUrl?: string, renderCache?: RenderCache) {
+async function serve(store: Pick<Store, 'articles' | 'imports' | 'site' | 'releases' | 'search'>, siteUrl?: string, renderCache?: RenderCache) {
   const logged: Logged = [];
   const logger: HttpLogger = { warn: (message, meta) => logged.push({ message, meta }), error: (message, meta) => logged.push({ message, meta }) };
   const server = createHttpServer({

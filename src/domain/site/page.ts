@@ -2,14 +2,23 @@ import { Meta, type Article, type Block } from '../article/index.js';
 import type { Environment } from '../release/model.js';
 import { escapeHtml } from './escape.js';
 import { htmlDocument } from './layout.js';
-import { indexPath } from './paths.js';
+import { articlePath, indexPath } from './paths.js';
 
 // An article's HTML page: the body (lede, sections and their blocks) and the meta box beside it.
 // Every piece of text is escaped. The meta box walks the meta record generically, so each array
 // field (stack, tools, checklist, notes, extra, entities, images, and any added later) renders as a
 // list and each nested record (outline, score, flags, ...) as a definition list.
 
-export type ArticleView = { environment: Environment; slug: string; title: string; revision: number; article: Article };
+export type SimilarView = { slug: string; title: string };
+export type ArticleView = {
+  environment: Environment;
+  slug: string;
+  title: string;
+  revision: number;
+  article: Article;
+  /** The exports' empty "Similar Posts" section, filled by the search index (none before the first reindex). */
+  similar?: readonly SimilarView[];
+};
 
 /** The order the article format lists meta fields in; fields it does not know follow, sorted. */
 const META_ORDER: readonly string[] = Object.keys(Meta.shape);
@@ -100,9 +109,15 @@ export function renderArticlePage(view: ArticleView): string {
     })
     .join('\n');
   const lede = article.lede ? `<p class="lede">${escapeHtml(article.lede)}</p>\n` : '';
+  const similar =
+    view.similar && view.similar.length > 0
+      ? `\n<section class="similar"><h2>Similar posts</h2><ul>${view.similar
+          .map((p) => `<li><a href="${escapeHtml(articlePath(view.environment, p.slug))}">${escapeHtml(p.title)}</a></li>`)
+          .join('')}</ul></section>`
+      : '';
   const body =
     `<header><a href="${escapeHtml(indexPath(view.environment))}">${escapeHtml(view.environment)}</a></header>\n<main>\n` +
-    `<article data-revision="${escapeHtml(String(view.revision))}">\n<h1>${escapeHtml(view.title)}</h1>\n${lede}${sections}\n</article>\n` +
+    `<article data-revision="${escapeHtml(String(view.revision))}">\n<h1>${escapeHtml(view.title)}</h1>\n${lede}${sections}${similar}\n</article>\n` +
     `${renderMetaBox(isRecord(article.meta) ? article.meta : {})}\n</main>`;
   return htmlDocument(view.title, body);
 }

@@ -21,4 +21,6 @@ export const surrogateKey = {
   article: (environment: Environment, sourceId: string) => `${environment}:article:${sourceId}`,
   index: (environment: Environment) => `${environment}:index`,
   sitemap: (environment: Environment) => `${environment}:sitemap`,
+  /** On every article page: its similar posts come from the live search generation, so a reindex that changes them purges this key. */
+  similar: (environment: Environment) => `${environment}:similar`,
 };

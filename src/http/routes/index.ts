@@ -5,6 +5,7 @@ import { articleRoutes } from './articles.js';
 import { importRoutes, type ImportRouteDeps } from './imports.js';
 import { rejectionRoutes } from './rejections.js';
 import { releaseRoutes, type ReleaseRouteDeps } from './releases.js';
+import { searchRoutes } from './search.js';
 import { siteRoutes, type SiteRouteDeps } from './site.js';
 
 // The read API over the store: one route file per resource, each a factory taking the repository it
@@ -13,13 +14,14 @@ import { siteRoutes, type SiteRouteDeps } from './site.js';
 
 export type ReadApiDeps = ImportRouteDeps & SiteRouteDeps & ReleaseRouteDeps;
 
-export function readApi(store: Pick<Store, 'articles' | 'imports' | 'site' | 'releases'>, deps: ReadApiDeps = {}): Array<Hono<AppEnv>> {
+export function readApi(store: Pick<Store, 'articles' | 'imports' | 'site' | 'releases' | 'search'>, deps: ReadApiDeps = {}): Array<Hono<AppEnv>> {
   return [
     articleRoutes(store.articles),
     rejectionRoutes(store.imports),
     importRoutes(store.imports, deps),
-    siteRoutes(store.site, deps),
+    siteRoutes(store.site, { similarIn: (generation, sourceId) => store.search.similarIn(generation, sourceId), ...deps }),
     releaseRoutes(store.releases, deps),
+    searchRoutes(store.search),
   ];
 }
 

@@ -21,6 +21,8 @@ import { RenderCache } from '../render-cache.js';
 // and renders it (revisions are immutable, so either way it is that release's content).
 
 export type SiteRouteDeps = {
+  /** Similar posts for article pages, from the live search generation (none when absent). */
+  similarIn?: Store['search']['similarIn'] | undefined;
   /** The site's public origin for the sitemap's absolute URLs (SITE_URL); unset means the request's own origin. */
   siteUrl?: string | undefined;
   /** Rendered article bodies kept across requests (default: a cache of RENDER_CACHE_BYTES of its own). */
@@ -31,7 +33,7 @@ export type SiteRouteDeps = {
 export const RENDER_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** Bumped whenever the HTML or JSON a route renders changes for the same content, so old ETags stop matching. */
-const RENDER_VERSION = 'site-1';
+const RENDER_VERSION = 'site-2';
 const CACHE_CONTROL = 'public, max-age=60, s-maxage=31536000';
 /** The pages load nothing and run nothing: their one inline style is all they may use. */
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -82,14 +84,17 @@ const noArticle = (environment: Environment, slug: string, release: { id: string
   `no article with slug "${slug}" in the ${environment} release ${release.tag ?? release.id}`;
 
 type Representation = 'json' | 'html';
+type SimilarPost = { sourceId: string; slug: string; title: string };
 
 /**
  * Where a rendered article body is kept: everything it is a function of. A JSON body differs between
  * environments only in its leading `environment` member, so the cache keeps the rest once for both.
  */
-function renderKey(environment: Environment, representation: Representation, item: PublishedItem): string {
+function renderKey(environment: Environment, representation: Representation, item: PublishedItem, searchGeneration: number | null): string {
   const scope = representation === 'html' ? environment : '';
-  return [RENDER_VERSION, representation, scope, item.sourceId, item.slug, item.title, String(item.revision), item.contentHash].join('\u0000');
+  return [RENDER_VERSION, representation, scope, item.sourceId, item.slug, item.title, String(item.revision), item.contentHash, String(searchGeneration)].join(
+    '\u0000',
+  );
 }
 
 /** The JSON body's start, up to its first member after `environment` (which is the body's first member, as the route builds it). */
@@ -99,8 +104,8 @@ const JSON_HEADS: Record<Environment, Buffer> = {
 };
 
 /** The article page's JSON body, as the contract types it; what the cache keeps is the part after its JSON_HEADS entry. */
-function articleJsonTail(environment: Environment, item: PublishedItem, article: Article): Buffer {
-  const body: ReplyOf<'siteArticle'> = { environment, ...item, article };
+function articleJsonTail(environment: Environment, item: PublishedItem, article: Article, similar: readonly SimilarPost[]): Buffer {
+  const body: ReplyOf<'siteArticle'> = { environment, ...item, article, similar: similar.map((p) => ({ ...p, path: articlePath(environment, p.slug) })) };
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   const head = JSON_HEADS[environment];
   if (!bytes.subarray(0, head.byteLength).equals(head)) {
@@ -146,16 +151,20 @@ export function siteRoutes(site: Pick<Store['site'], 'entry' | 'revision' | 'ind
       const item = read.item;
       if (!item) return missing(c, env, noArticle(env, slug, read.release));
       const representation: Representation = prefersHtml(c.req.header('accept')) ? 'html' : 'json';
-      const etag = etagOf([RENDER_VERSION, 'article', representation, env, item.slug, String(item.revision), item.contentHash]);
-      const headers = cacheHeaders([surrogateKey.article(env, item.sourceId), surrogateKey.site(env)], etag, true);
+      const etag = etagOf([RENDER_VERSION, 'article', representation, env, item.slug, String(item.revision), item.contentHash, String(read.searchGeneration)]);
+      const headers = cacheHeaders([surrogateKey.article(env, item.sourceId), surrogateKey.site(env), surrogateKey.similar(env)], etag, true);
       if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return notModified(c, headers);
-      const key = renderKey(env, representation, item);
+      const key = renderKey(env, representation, item, read.searchGeneration);
       let body = renders.get(key);
       if (body === undefined) {
         const article = await site.revision(item.sourceId, item.revision);
         // The item's foreign key keeps its revision; a revision gone all the same is "no such article", never another one.
         if (!article) return missing(c, env, noArticle(env, slug, read.release));
-        body = representation === 'html' ? Buffer.from(renderArticlePage({ environment: env, ...item, article }), 'utf8') : articleJsonTail(env, item, article);
+        const similar = read.searchGeneration !== null && deps.similarIn ? await deps.similarIn(read.searchGeneration, item.sourceId) : [];
+        body =
+          representation === 'html'
+            ? Buffer.from(renderArticlePage({ environment: env, ...item, article, similar }), 'utf8')
+            : articleJsonTail(env, item, article, similar);
         renders.set(key, body);
       }
       if (representation === 'html') return sendPage(c, body, { ...headers, 'content-type': HTML_TYPE, 'content-security-policy': PAGE_CSP });

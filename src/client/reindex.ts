@@ -1,0 +1,100 @@
+import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import { ErrorType, PressroomError } from '../domain/errors.js';
+import { describeIssues } from '../domain/input.js';
+import { WorkflowIds } from '../domain/names.js';
+import {
+  DEFAULT_REINDEX_BATCH,
+  DEFAULT_VERIFY,
+  ReindexWorkflowInput,
+  type ReindexProgress,
+  type ReindexReport,
+  type VerifySettings,
+} from '../domain/search/input.js';
+import { reindexProgressQuery } from '../workflows/messages.js';
+import { reindexWorkflow } from '../workflows/reindex.js';
+import type { PressroomClient } from './types.js';
+
+// Starting and watching reindexes. Defaults are applied here, never in the workflow: the input in
+// history is complete, and a changed default never alters a replay.
+
+export type ReindexRequest =
+  | { mode: 'full'; requestedBy: string; batchSize?: number; verify?: Partial<VerifySettings> }
+  | { mode: 'incremental'; requestedBy: string }
+  | { mode: 'rollback'; requestedBy: string };
+
+export type ReindexHandle = WorkflowHandle<typeof reindexWorkflow>;
+
+/** The complete reindexWorkflow input for a request: defaults filled in, or InvalidInput naming each field. */
+export function reindexInput(request: ReindexRequest): ReindexWorkflowInput {
+  const input =
+    request.mode === 'full'
+      ? {
+          mode: 'full',
+          requestedBy: request.requestedBy,
+          batchSize: request.batchSize ?? DEFAULT_REINDEX_BATCH,
+          verify: { ...DEFAULT_VERIFY, ...request.verify },
+        }
+      : request.mode === 'incremental'
+        ? { mode: 'incremental', requestedBy: request.requestedBy, trigger: null }
+        : { mode: 'rollback', requestedBy: request.requestedBy };
+  const parsed = ReindexWorkflowInput.safeParse(input);
+  if (!parsed.success) throw new PressroomError(ErrorType.InvalidInput, `invalid reindex request (${describeIssues(parsed.error)})`);
+  return parsed.data;
+}
+
+/** The workflow id a request runs under: one full reindex and one rollback at a time; an operator's incremental run is stamped. */
+export function reindexWorkflowId(input: ReindexWorkflowInput, stamp: () => string = () => new Date().toISOString().replace(/[:.]/g, '-')): string {
+  if (input.mode === 'full') return WorkflowIds.reindexFull();
+  if (input.mode === 'rollback') return WorkflowIds.reindexRollback();
+  return WorkflowIds.reindexIncremental(input.trigger ?? stamp());
+}
+
+/** Starts a reindex, or attaches to the one of the same id already running (a second full reindex attaches to the first). */
+export async function startReindex(pc: PressroomClient, request: ReindexRequest): Promise<{ handle: ReindexHandle; attached: boolean }> {
+  const input = reindexInput(request);
+  const workflowId = reindexWorkflowId(input);
+  const existing = pc.client.workflow.getHandle<typeof reindexWorkflow>(workflowId);
+  const running = await existing.describe().then(
+    (d) => d.status.name === 'RUNNING',
+    () => false,
+  );
+  if (running) return { handle: existing, attached: true };
+  const handle = await pc.client.workflow.start(reindexWorkflow, {
+    taskQueue: pc.config.temporal.taskQueue,
+    workflowId,
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    staticSummary: `${input.mode} reindex by ${input.requestedBy}`,
+  });
+  return { handle, attached: false };
+}
+
+export async function reindexProgress(pc: PressroomClient, workflowId: string): Promise<ReindexProgress> {
+  return pc.client.workflow.getHandle(workflowId).query(reindexProgressQuery);
+}
+
+export type ReindexOutcome =
+  | { kind: 'done'; report: ReindexReport }
+  | { kind: 'ended'; status: 'failed' | 'cancelled' | 'terminated' | 'timed out'; type: string; message: string; report: ReindexReport | null };
+
+/** How a reindex ended: its report, or the failure's type and message (with the report a failed verification carries). */
+export async function reindexResult(pc: PressroomClient, workflowId: string): Promise<ReindexOutcome> {
+  try {
+    return { kind: 'done', report: (await pc.client.workflow.result(workflowId)) as ReindexReport };
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+    const cause = error.cause;
+    if (cause instanceof CancelledFailure) return { kind: 'ended', status: 'cancelled', type: 'Cancelled', message: 'the run was cancelled', report: null };
+    if (cause instanceof TerminatedFailure)
+      return { kind: 'ended', status: 'terminated', type: 'Terminated', message: cause.message || error.message, report: null };
+    if (cause instanceof TimeoutFailure) return { kind: 'ended', status: 'timed out', type: 'TimedOut', message: cause.message || error.message, report: null };
+    if (cause instanceof ApplicationFailure) {
+      const details = cause.details?.[0];
+      const report = typeof details === 'object' && details !== null && 'mode' in details ? (details as ReindexReport) : null;
+      return { kind: 'ended', status: 'failed', type: cause.type ?? 'Unexpected', message: cause.message, report };
+    }
+    return { kind: 'ended', status: 'failed', type: cause?.name ?? 'Unexpected', message: cause?.message ?? error.message, report: null };
+  }
+}
