@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ReleaseActivities } from '../../src/activities/release-types.js';
+import type { SearchActivities } from '../../src/activities/search-types.js';
+import type { Client } from '@temporalio/client';
+import { WorkflowIds } from '../../src/domain/names.js';
 import type { CheckReport, Environment, ReleasePlan } from '../../src/domain/release/model.js';
 
 // Mocked release activities for the time-skipping tests: two environment pointers held in memory,
@@ -118,6 +121,28 @@ export function mockReleaseActivities(options: MockOptions = {}) {
     },
   };
 
+  // The incremental reindex a promotion starts as a child runs on the same worker: it finds these.
+  const refreshes: unknown[] = [];
+  const search: Pick<SearchActivities, 'applyIncremental' | 'purgeSimilarPosts'> = {
+    async applyIncremental(input) {
+      refreshes.push(input);
+      const watermark = { releaseId: pointers.production, auditId: 1 };
+      return { generation: 1, upserted: 2, removed: 0, similar: 2, watermark, before: watermark };
+    },
+    async purgeSimilarPosts() {},
+  };
+
   const named = (name: keyof ReleaseActivities) => calls.filter((c) => c.name === name).map((c) => c.input);
-  return { activities, calls, pointers, named };
+  return { activities: { ...activities, ...search }, calls, pointers, named, refreshes };
+}
+
+/**
+ * Waits for the incremental reindex a promotion started as a child of `parentWorkflowId`, if it did.
+ * Call it while the test's worker still runs: a child left waiting for a worker that is gone holds the
+ * time-skipping server's clock, and every later test that needs time to pass hangs.
+ */
+export async function settleSearchRefresh(client: Client, parentWorkflowId: string, releaseId: string): Promise<void> {
+  const child = client.workflow.getHandle(WorkflowIds.reindexIncremental(releaseId));
+  const described = await child.describe().catch(() => undefined);
+  if (described?.parentExecution?.workflowId === parentWorkflowId && described.status.name === 'RUNNING') await child.result().catch(() => undefined);
 }

@@ -97,7 +97,7 @@ describe(`the site over HTTP (${backend.name})`, () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe(CACHE_CONTROL);
     expect(res.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{32}"$/);
-    expect(res.headers.get('surrogate-key')).toBe('production:article:alphanode-000001 production:site');
+    expect(res.headers.get('surrogate-key')).toBe('production:article:alphanode-000001 production:site production:similar');
     expect(res.headers.get('vary')).toBe('Accept');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const body = contract.siteArticle.response.parse(await res.json());
@@ -111,7 +111,7 @@ describe(`the site over HTTP (${backend.name})`, () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
-    expect(res.headers.get('surrogate-key')).toBe('production:article:alphanode-000001 production:site');
+    expect(res.headers.get('surrogate-key')).toBe('production:article:alphanode-000001 production:site production:similar');
     expect(res.headers.get('etag')).not.toBe(json.headers.get('etag'));
     const html = await res.text();
     expect(html).toContain('<h1>Escaping &lt;script&gt;alert(1)&lt;/script&gt; &amp; friends</h1>');
@@ -130,7 +130,7 @@ describe(`the site over HTTP (${backend.name})`, () => {
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
     expect(again.headers.get('etag')).toBe(etag);
-    expect(again.headers.get('surrogate-key')).toBe('production:article:alphanode-000002 production:site');
+    expect(again.headers.get('surrogate-key')).toBe('production:article:alphanode-000002 production:site production:similar');
     expect(again.headers.get('cache-control')).toBe(CACHE_CONTROL);
     const stale = await fetch(articleUrl('alphanode-000002'), { headers: { 'if-none-match': '"something-else"' } });
     expect(stale.status).toBe(200);
@@ -267,7 +267,7 @@ describe('site routing', () => {
       entry: (env: string, slug: string) => {
         calls.push(`article ${env} ${slug}`);
         const { summary: _summary, updatedAt: _updatedAt, ...item } = entry;
-        return Promise.resolve({ release, item });
+        return Promise.resolve({ release, item, searchGeneration: null });
       },
       revision: () => Promise.resolve(articleFixture(entry.sourceId, 'A')),
     };
@@ -278,7 +278,7 @@ describe('site routing', () => {
           [`/${env}/sitemap.xml`, 'application/xml; charset=utf-8', `${env}:sitemap ${env}:site`],
           [`/${env}/`, 'application/json; charset=utf-8', `${env}:index ${env}:site`],
           [`/${env}`, 'application/json; charset=utf-8', `${env}:index ${env}:site`],
-          [`/${env}/articles/${entry.slug}`, 'application/json; charset=utf-8', `${env}:article:${entry.sourceId} ${env}:site`],
+          [`/${env}/articles/${entry.slug}`, 'application/json; charset=utf-8', `${env}:article:${entry.sourceId} ${env}:site ${env}:similar`],
         ];
         for (const [path, type, keys] of expectations) {
           const res = await fetch(`${ctx.base}${path}`);
@@ -396,7 +396,7 @@ describe(`the render cache behind the article route (${backend.name})`, () => {
       const staging = await get('alphanode-000001', { env: 'staging' });
       expect(fetched).toEqual(['alphanode-000001@1']);
       const read = await store.site.article('staging', slugs.get('alphanode-000001')!);
-      expect(staging.text).toBe(JSON.stringify({ environment: 'staging', ...read!.article }));
+      expect(staging.text).toBe(JSON.stringify({ environment: 'staging', ...read!.article, similar: [] }));
       expect(contract.siteArticle.response.parse(JSON.parse(production.text))).toMatchObject({ environment: 'production', revision: 1 });
       expect(staging.etag).not.toBe(production.etag);
       // An HTML page links its own environment: it is never shared.

@@ -3,10 +3,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseReport, ReleaseStep, ReleaseWorkflowInput } from '../../src/domain/release/input.js';
+import { WorkflowIds } from '../../src/domain/names.js';
+import type { ReindexReport } from '../../src/domain/search/input.js';
 import type { releaseWorkflow } from '../../src/workflows/release.js';
 import { approveReleaseUpdate, rejectReleaseUpdate, releaseStatusQuery } from '../../src/workflows/messages.js';
 import { PressroomOutcome } from '../../src/workflows/search-attributes.js';
-import { BLOCKING, WARNING, mockReleaseActivities, releasePlan, type MockOptions } from '../helpers/release-activities.js';
+import { BLOCKING, WARNING, mockReleaseActivities, releasePlan, settleSearchRefresh, type MockOptions } from '../helpers/release-activities.js';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
 
 const DAY = 24 * 3_600_000;
@@ -29,11 +31,19 @@ async function failureOf(result: Promise<unknown>) {
 
 describe('releaseWorkflow on the time-skipping server (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
+  /**
+   * A second test server for the releases that go live: each starts an incremental reindex as an
+   * abandoned child, and once a child has run, that server's clock no longer skips (the test server's
+   * known trouble with children, temporalio/sdk-java#1540): a later test waiting out retry backoffs would
+   * then wait them out in real time.
+   */
+  let promoting: TestWorkflowEnvironment;
   beforeAll(async () => {
-    env = await timeSkippingEnv();
+    [env, promoting] = await Promise.all([timeSkippingEnv(), timeSkippingEnv()]);
   });
   afterAll(async () => {
     await env?.teardown();
+    await promoting?.teardown();
   });
 
   /** Runs `body` with a worker over mocked activities and a started release. */
@@ -41,20 +51,27 @@ describe('releaseWorkflow on the time-skipping server (mocked activities)', () =
     options: MockOptions,
     workflowInput: ReleaseWorkflowInput,
     body: (handle: WorkflowHandle<typeof releaseWorkflow>, mock: ReturnType<typeof mockReleaseActivities>) => Promise<T>,
+    server: 'default' | 'promoting' = 'default',
   ): Promise<{ value: T; mock: ReturnType<typeof mockReleaseActivities> }> {
     const mock = mockReleaseActivities(options);
     const taskQueue = uniqueQueue('release-ts');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: mock.activities });
+    const on = server === 'promoting' ? promoting : env;
+    const worker = await Worker.create({ connection: on.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: mock.activities });
     const value = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof releaseWorkflow>('releaseWorkflow', {
+      const handle = await on.client.workflow.start<typeof releaseWorkflow>('releaseWorkflow', {
         taskQueue,
         workflowId: uniqueQueue('release'),
         args: [workflowInput],
       });
-      return body(handle, mock);
+      const result = await body(handle, mock);
+      await settleSearchRefresh(on.client, handle.workflowId, (options.plan ?? releasePlan()).releaseId);
+      return result;
     });
     return { value, mock };
   }
+
+  /** withRelease for a release that goes live: on the promoting server (see there). */
+  const withLiveRelease: typeof withRelease = (options, workflowInput, body) => withRelease(options, workflowInput, body, 'promoting');
 
   /** Polls the status query (in real time: queries do not skip time) until the release reaches `step`. */
   async function reach(handle: WorkflowHandle<typeof releaseWorkflow>, step: ReleaseStep) {
@@ -92,13 +109,29 @@ describe('releaseWorkflow on the time-skipping server (mocked activities)', () =
   });
 
   it('an approval promotes, purges only the changed routes, tags and verifies production', async () => {
-    const { value, mock } = await withRelease({}, input(), async (handle) => {
+    const { value, mock } = await withLiveRelease({}, input(), async (handle) => {
       await reach(handle, 'awaiting-approval');
       const afterUpdate = await handle.executeUpdate(approveReleaseUpdate, { args: [{ by: 'lead', reason: 'proofread' }] });
       const report = await handle.result();
       const finalStatus = await handle.query(releaseStatusQuery);
-      return { afterUpdate, report, finalStatus, searchOutcome: (await handle.describe()).typedSearchAttributes.get(PressroomOutcome) };
+      // The promotion started an incremental reindex as a child that outlives it (ABANDON).
+      const child = promoting.client.workflow.getHandle(WorkflowIds.reindexIncremental('rel-new'));
+      const refresh = (await child.result()) as ReindexReport;
+      const childDescription = await child.describe();
+      return {
+        afterUpdate,
+        report,
+        finalStatus,
+        refresh,
+        childParent: childDescription.parentExecution?.workflowId,
+        childType: childDescription.type,
+        searchOutcome: (await handle.describe()).typedSearchAttributes.get(PressroomOutcome),
+      };
     });
+    expect(value.childType).toBe('reindexWorkflow');
+    expect(value.childParent).toBe(value.report.workflowId);
+    expect(value.refresh).toMatchObject({ mode: 'incremental', requestedBy: 'lead', reason: 'after the promotion of rel-new', caughtUp: { upserted: 2 } });
+    expect(mock.refreshes).toHaveLength(1);
     expect(value.afterUpdate).toMatchObject({ step: 'promoting', decision: { by: 'lead', reason: 'proofread', approved: true } });
     expect(mock.calls.map((c) => c.name)).toEqual([
       'acquireReleaseLock',
@@ -157,7 +190,7 @@ describe('releaseWorkflow on the time-skipping server (mocked activities)', () =
   it('refuses empty names and reasons, and decisions before the wait or after the end; a valid one still lands', async () => {
     let openGate!: () => void;
     const checksGate = new Promise<void>((r) => (openGate = r));
-    const { value, mock } = await withRelease({ checksGate }, input(), async (handle) => {
+    const { value, mock } = await withLiveRelease({ checksGate }, input(), async (handle) => {
       const refusal = async (update: typeof approveReleaseUpdate, args: unknown) => {
         const error = await handle.executeUpdate(update, { args: [args as never] }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -205,11 +238,11 @@ describe('releaseWorkflow on the time-skipping server (mocked activities)', () =
   });
 
   it('auto-approves when every check passed, and still waits when a warning failed', async () => {
-    const auto = await withRelease({}, input({ autoApprove: true }), (handle) => handle.result());
+    const auto = await withLiveRelease({}, input({ autoApprove: true }), (handle) => handle.result());
     expect(auto.value).toMatchObject({ status: 'live', decision: { by: 'ed', reason: 'auto-approved: every check passed' } });
     expect(auto.mock.named('recordReleaseOutcome').map((c) => c.status)).toEqual(['live']);
 
-    const warned = await withRelease({ checks: WARNING }, input({ autoApprove: true }), async (handle) => {
+    const warned = await withLiveRelease({ checks: WARNING }, input({ autoApprove: true }), async (handle) => {
       const status = await reach(handle, 'awaiting-approval');
       await handle.executeUpdate(approveReleaseUpdate, { args: [{ by: 'lead', reason: 'the dead link is known' }] });
       return { status, report: await handle.result() };

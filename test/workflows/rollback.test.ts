@@ -6,7 +6,7 @@ import type { ReleaseReport, RollbackWorkflowInput } from '../../src/domain/rele
 import type { rollbackWorkflow } from '../../src/workflows/rollback.js';
 import { releaseStatusQuery } from '../../src/workflows/messages.js';
 import { PressroomKind, PressroomOutcome, PressroomSource } from '../../src/workflows/search-attributes.js';
-import { mockReleaseActivities, releasePlan, type MockOptions } from '../helpers/release-activities.js';
+import { mockReleaseActivities, releasePlan, settleSearchRefresh, type MockOptions } from '../helpers/release-activities.js';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
 
 const input = (overrides: Partial<RollbackWorkflowInput> = {}): RollbackWorkflowInput => ({
@@ -18,20 +18,24 @@ const input = (overrides: Partial<RollbackWorkflowInput> = {}): RollbackWorkflow
 
 describe('rollbackWorkflow on the time-skipping server (mocked activities)', () => {
   let env: TestWorkflowEnvironment;
+  /** The rollbacks that go live start an abandoned child; after one, a test server's clock no longer skips (see release.test.ts). */
+  let promoting: TestWorkflowEnvironment;
   beforeAll(async () => {
-    env = await timeSkippingEnv();
+    [env, promoting] = await Promise.all([timeSkippingEnv(), timeSkippingEnv()]);
   });
   afterAll(async () => {
     await env?.teardown();
+    await promoting?.teardown();
   });
 
   /** Production serves rel-bad; the mock's rollback record rel-rb serves rel-good's manifest. */
-  async function rollback(options: MockOptions, workflowInput: RollbackWorkflowInput) {
+  async function rollback(options: MockOptions, workflowInput: RollbackWorkflowInput, server: 'default' | 'promoting' = 'default') {
+    const on = server === 'promoting' ? promoting : env;
     const mock = mockReleaseActivities({ plan: releasePlan({ releaseId: 'rel-bad', baseRelease: 'rel-bad' }), ...options });
     const taskQueue = uniqueQueue('rollback-ts');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: mock.activities });
+    const worker = await Worker.create({ connection: on.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: mock.activities });
     const outcome = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof rollbackWorkflow>('rollbackWorkflow', {
+      const handle = await on.client.workflow.start<typeof rollbackWorkflow>('rollbackWorkflow', {
         taskQueue,
         workflowId: uniqueQueue('rollback'),
         args: [workflowInput],
@@ -40,6 +44,8 @@ describe('rollbackWorkflow on the time-skipping server (mocked activities)', () 
         (report) => ({ report, error: undefined }),
         (error: unknown) => ({ report: undefined, error }),
       );
+      const rb = options.rollback;
+      await settleSearchRefresh(on.client, handle.workflowId, rb && rb !== 'not-found' ? rb.releaseId : 'rel-rb');
       const description = await handle.describe();
       const attributes = {
         kind: description.typedSearchAttributes.get(PressroomKind),
@@ -52,7 +58,7 @@ describe('rollbackWorkflow on the time-skipping server (mocked activities)', () 
   }
 
   it('points production at the rollback record, purges and verifies against what it served, and prints the command that undoes it', async () => {
-    const { report, error, mock, attributes } = await rollback({}, input());
+    const { report, error, mock, attributes } = await rollback({}, input(), 'promoting');
     expect(error).toBeUndefined();
     expect(mock.named('planRollback')).toEqual([{ workflowId: expect.any(String), requestedBy: 'ops', target: 'rel-good' }]);
     expect(mock.named('pointEnvironment')).toEqual([
