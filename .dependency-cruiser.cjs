@@ -114,6 +114,14 @@ module.exports = {
       to: { path: ['^node_modules/@temporalio/', srcExcept('ingest', 'store', 'sources', 'domain'), '^src/[^/]+$'] },
     },
 
+    {
+      name: 'search-never-imports-temporal',
+      severity: 'error',
+      comment: 'search (reindex work: fill, similar posts, verification) is capability work without Temporal, like ingest: store and domain only.',
+      from: { path: '^src/search/' },
+      to: { path: ['^node_modules/@temporalio/', srcExcept('search', 'store', 'domain'), '^src/[^/]+$'] },
+    },
+
     // activities: factories over their dependencies.
     {
       name: 'activities-stay-below-the-top',

@@ -11,15 +11,15 @@ export type SearchActivities = {
    */
   beginGeneration(input: { workflowId: string }): Promise<{ generation: number; total: number; watermark: Watermark; resumed: boolean }>;
   /**
-   * Writes up to `maxBatches` batches of the generation's release after source id `after`, heartbeating
+   * Writes up to `maxBatches` batches of the generation's release after position `after` (static-score order), heartbeating
    * each; a retry resumes after the last batch written. `last` is where the next call starts; null: done.
    */
   fillGeneration(input: {
     generation: number;
     batchSize: number;
-    after: string;
+    after: number;
     maxBatches: number;
-  }): Promise<{ written: number; failed: number; last: string | null }>;
+  }): Promise<{ written: number; failed: number; last: number | null }>;
   /** Builds the generation's GIN and static-score indexes and analyses it. */
   indexGeneration(input: { generation: number }): Promise<void>;
   /** Computes and stores similar posts: for every document, or only those without any yet. */

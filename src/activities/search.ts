@@ -48,7 +48,7 @@ function context(): Context | undefined {
 
 function isFillProgress(value: unknown): value is FillProgress {
   return (
-    typeof value === 'object' && value !== null && typeof (value as FillProgress).after === 'string' && typeof (value as FillProgress).written === 'number'
+    typeof value === 'object' && value !== null && typeof (value as FillProgress).after === 'number' && typeof (value as FillProgress).written === 'number'
   );
 }
 
@@ -74,7 +74,7 @@ export function createSearchActivities(deps: SearchActivityDeps) {
         return { generation: generation.id, total, watermark: generation.watermark, resumed: !created };
       }),
 
-    fillGeneration: (input: { generation: number; batchSize: number; after: string; maxBatches: number }) =>
+    fillGeneration: (input: { generation: number; batchSize: number; after: number; maxBatches: number }) =>
       mapped(`filling search generation ${input.generation}`, async () => {
         const ctx = context();
         const details: unknown = ctx?.info.heartbeatDetails;
@@ -92,7 +92,10 @@ export function createSearchActivities(deps: SearchActivityDeps) {
       }),
 
     indexGeneration: (input: { generation: number }) =>
-      mapped(`indexing search generation ${input.generation}`, () => store.search.indexGeneration(input.generation)),
+      mapped(`indexing search generation ${input.generation}`, async () => {
+        const head = await store.search.indexGeneration(input.generation);
+        log.info('search generation indexed', { generation: input.generation, headThreshold: head?.threshold ?? null });
+      }),
 
     computeSimilarPosts: (input: { generation: number; onlyMissing: boolean }) =>
       mapped(`computing similar posts of generation ${input.generation}`, async () => {

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { MAX_SOURCE_PATHS } from '../domain/import/model.js';
 import { MAX_OFFSET } from '../http/contract.js';
+import { SEARCH_MAX_PAGE, SEARCH_PAGE_SIZE } from '../domain/search/query.js';
 import { fraction, nonEmpty, port, wholeNumber } from './args.js';
 import { approvalTimeout, text } from './release-args.js';
 import { LIST_JSON_HELP, type Cli } from './output.js';
@@ -289,7 +290,7 @@ export function buildProgram(cli: Cli): Program {
     .option('--stack <stack>', 'only articles on this stack (meta.stack)', text('stack', 'a stack'))
     .addOption(new Option('--difficulty <level>', 'only articles of this difficulty').choices(['beginner', 'intermediate', 'advanced']))
     .option('--code-language <language>', 'only articles whose code is in this language (meta.codeLanguage)', text('code-language', 'a language'))
-    .option('--page <n>', 'which page of 10 (1-100, default: 1)', wholeNumber('page', 1, 100))
+    .option('--page <n>', `which page of ${SEARCH_PAGE_SIZE} (1-${SEARCH_MAX_PAGE}, default: 1)`, wholeNumber('page', 1, SEARCH_MAX_PAGE))
     .option('--json', `${JSON_DOCUMENT}: the API's answer (hits with their HTML snippets)`)
     .addHelpText('after', '\nExit status: 0 searched (even with no results), 1 no index yet or the worker is unreachable, 2 usage error.')
     .action(function (this: Command, words: string[]) {

@@ -333,6 +333,8 @@ export const SearchResults = z.looseObject({
   /** True when more matched than are ranked (SEARCH_CANDIDATES): `total` is then a lower bound. */
   capped: z.boolean(),
   hits: z.array(SearchHit),
+  /** True when the worker answered from its memory of the same search on the same generation and watermark. */
+  cached: z.boolean().optional(),
 });
 export type SearchResults = z.output<typeof SearchResults>;
 

@@ -1,7 +1,7 @@
 import { PLAN_CHECK_MIN_DOCUMENTS, judgeVerification, type VerifyMeasurements, type VerifyReport, type VerifySettings } from '../domain/search/input.js';
-import { computeSimilar } from '../domain/search/similar.js';
+import { SimilarIndex } from '../domain/search/similar.js';
 import type { Store } from '../store/index.js';
-import { ginIndexOf } from '../store/search.js';
+import { ginIndexOf, headIndexOf } from '../store/search.js';
 
 // The reindex's work without Temporal: filling a generation in batches (resumable from the last source id
 // written), similar posts, verification. The activities in src/activities/search.ts run these, and so
@@ -9,11 +9,18 @@ import { ginIndexOf } from '../store/search.js';
 
 type SearchStore = Pick<Store, 'search'>;
 
-export type FillProgress = { after: string; written: number; failed: number };
+/** `after`: the position (in static-score order) of the last article written; 0 before the first. */
+export type FillProgress = { after: number; written: number; failed: number };
+
+/**
+ * A batch is written by this many statements at once: computing tsvectors is PostgreSQL's CPU work, one
+ * core per statement, and a worker on a 2-core machine leaves the second core idle otherwise.
+ */
+export const FILL_LANES = 2;
 
 /**
  * Fills a generation from its release, `batchSize` articles per statement, in source-id order, from
- * `resume.after` on, for at most `maxBatches` batches (all when unset). Stops early when the signal
+ * position `resume.after` on (articles go in static-score order), for at most `maxBatches` batches (all when unset). Stops early when the signal
  * aborts (a cancel, a lost heartbeat): what was written stays, and the next attempt resumes after it.
  * `finished` is true once the release has no article after `after`.
  */
@@ -23,15 +30,17 @@ export async function fillGeneration(
   options: {
     batchSize: number;
     maxBatches?: number;
+    /** Statements in flight within a batch (default FILL_LANES). */
+    lanes?: number;
     resume?: FillProgress | undefined;
     onProgress?: (progress: FillProgress) => void;
     signal?: AbortSignal | undefined;
   },
 ): Promise<FillProgress & { finished: boolean }> {
-  const progress: FillProgress = options.resume ? { ...options.resume } : { after: '', written: 0, failed: 0 };
+  const progress: FillProgress = options.resume ? { ...options.resume } : { after: 0, written: 0, failed: 0 };
   for (let batches = 0; batches < (options.maxBatches ?? Infinity); batches++) {
     options.signal?.throwIfAborted();
-    const batch = await store.search.fillBatch(generation, progress.after, options.batchSize);
+    const batch = await store.search.fillBatch(generation, progress.after, options.batchSize, options.lanes ?? FILL_LANES);
     if (batch.last === null) return { ...progress, finished: true };
     progress.after = batch.last;
     progress.written += batch.written;
@@ -42,22 +51,31 @@ export async function fillGeneration(
   return { ...progress, finished: false };
 }
 
-/** Similar posts written per statement. */
+/** Similar posts written per statement, and documents read per page to compute them. */
 const SIMILAR_CHUNK = 5_000;
+const FEATURES_PAGE = 10_000;
 
 /**
  * Computes similar posts over the whole generation and stores them: for every document, or only for
- * those without any yet (`onlyMissing`: after a catch-up or an incremental run wrote a few).
+ * those without any yet (`onlyMissing`: after a catch-up or an incremental run wrote a few). The
+ * features are read a page at a time into the index's compact form, so 100,000 documents fit a worker.
  */
 export async function storeSimilar(
   store: SearchStore,
   generation: number,
   options: { onlyMissing?: boolean; onProgress?: (written: number) => void } = {},
 ): Promise<number> {
-  const features = await store.search.similarFeatures(generation);
   const missing = options.onlyMissing ? new Set(await store.search.withoutSimilar(generation)) : null;
   if (missing !== null && missing.size === 0) return 0;
-  const lists = computeSimilar(features).filter((l) => missing === null || missing.has(l.sourceId));
+  const index = new SimilarIndex();
+  for (let after = ''; ;) {
+    const page = await store.search.similarFeatures(generation, after, FEATURES_PAGE);
+    if (page.length === 0) break;
+    index.add(page);
+    after = page[page.length - 1]!.sourceId;
+    options.onProgress?.(0);
+  }
+  const lists = index.compute().filter((l) => missing === null || missing.has(l.sourceId));
   let written = 0;
   for (let i = 0; i < lists.length; i += SIMILAR_CHUNK) {
     written += await store.search.writeSimilar(generation, lists.slice(i, i + SIMILAR_CHUNK));
@@ -94,7 +112,7 @@ export async function verifyGeneration(
   const plan: VerifyMeasurements['plan'] = { asked: skipped ? 0 : sample.length, usingIndex: 0, index, example: null, skipped };
   for (const article of skipped ? [] : sample) {
     const text = await store.search.explain(generation, { q: article.title });
-    if (text.includes(`"${index}"`)) plan.usingIndex++;
+    if (text.includes(`"${index}"`) || text.includes(`"${headIndexOf(generation)}"`)) plan.usingIndex++;
     else plan.example ??= summarizePlan(text);
   }
   const requests = sample.map((a) => ({ q: a.title, page: 1 }));

@@ -230,6 +230,7 @@ export const MIGRATIONS: readonly Migration[] = [
         audit_id     bigint NOT NULL DEFAULT 0,
         documents    integer NOT NULL DEFAULT 0,
         failed       integer NOT NULL DEFAULT 0,
+        head_threshold double precision,
         report       jsonb,
         created_at   timestamptz NOT NULL DEFAULT now(),
         finished_at  timestamptz,

@@ -63,8 +63,20 @@ export function generationTable(id: number): string {
   return `search_g${id}`;
 }
 export const ginIndexOf = (id: number) => `${generationTable(id)}_tsv`;
+export const headIndexOf = (id: number) => `${generationTable(id)}_head`;
+/** A generation's similar posts, in a table of their own: written after the documents, they never rewrite a document's (large) row. */
+const similarTable = (id: number) => `${generationTable(id)}_similar`;
+/**
+ * The order a generation is filled in: its release's articles by static score, best first. Written in
+ * that order, the table's pages are in that order too, so the candidate scan (best static score first)
+ * reads the table front to back instead of hopping across it.
+ */
+const orderTable = (id: number) => `${generationTable(id)}_order`;
 
 const TEXT = `'english'`;
+
+const QUALITY = `(a.article->'meta'->'score'->>'quality')::integer`;
+const REVIEWED = `(a.article->'meta'->'revision'->>'lastReviewed')::date`;
 
 /** The columns written for one release item `i` and its revision `a`. */
 const DOCUMENT_COLUMNS =
@@ -81,7 +93,7 @@ const DOCUMENT_SELECT = `
   lower(a.article->'meta'->>'codeLanguage'),
   (a.article->'meta'->'score'->>'quality')::integer,
   (a.article->'meta'->'revision'->>'lastReviewed')::date,
-  ${staticScore(`(a.article->'meta'->'score'->>'quality')::integer`, `(a.article->'meta'->'revision'->>'lastReviewed')::date`)},
+  ${staticScore(QUALITY, REVIEWED)},
   setweight(to_tsvector(${TEXT}, i.title), 'A') ||
   setweight(to_tsvector(${TEXT}, COALESCE(a.article->'meta'->>'topic', '') || ' ' || COALESCE(a.article->'meta'->>'summary', '')), 'B') ||
   setweight(to_tsvector(${TEXT}, COALESCE(a.article->'meta'->'tools', '[]')), 'B') ||
@@ -102,27 +114,54 @@ function staticScore(quality: string, reviewed: string): string {
   return `((1 + 0.25 * COALESCE(${quality}, 50) / 100.0) * (1 + CASE WHEN ${reviewed} IS NULL THEN 0 ELSE 0.25 / (1 + GREATEST(0, current_date - ${reviewed}) / 365.0) END))::real`;
 }
 
-/** The passage a snippet is cut from: the title, the summary, the lede and the paragraphs, without our highlight marks. */
+/**
+ * The passage a snippet is cut from, without our highlight marks: the title, the summary, the lede and the
+ * first three paragraphs. ts_headline's work grows with the text, and it runs for every hit shown; a match
+ * only deeper in the body gives a snippet of the article's opening, without marks.
+ */
 const HEADLINE_TEXT = `replace(replace(concat_ws(' ', p.title || '.', a.article->'meta'->>'summary', a.article->>'lede',
-  (SELECT string_agg(x, ' ') FROM jsonb_array_elements_text(jsonb_path_query_array(a.article, '$.sections[*].blocks[*] ? (@.type == "paragraph").text')) x)),
+  (SELECT string_agg(x, ' ') FROM (SELECT x FROM jsonb_array_elements_text(jsonb_path_query_array(a.article, '$.sections[*].blocks[*] ? (@.type == "paragraph").text')) x LIMIT 3) x)),
   '${HIGHLIGHT_START}', ''), '${HIGHLIGHT_STOP}', '')`;
 const HEADLINE_OPTIONS = `StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`;
 
-/** The candidates: matches, filtered, the SEARCH_CANDIDATES best by static score. $1 query, $2..$5 filters. */
-function candidatesSql(table: string, columns = 'd.source_id'): string {
-  return `SELECT ${columns} FROM ${table} d
-           WHERE d.tsv @@ websearch_to_tsquery(${TEXT}, $1)
+/**
+ * The head of a generation: its documents of static score >= the threshold, about HEAD_SHARE of them
+ * (null: a generation too small to need one), with a GIN index of its own.
+ */
+export type Head = { threshold: number } | null;
+/** The share of a generation in its head, and the smallest generation that gets one. */
+const HEAD_SHARE = 0.1;
+const HEAD_MIN_DOCUMENTS = 20_000;
+
+/** The threshold as SQL, spelled the same in the head index's predicate and in every query, so the planner sees they match. */
+const headBound = (threshold: number) => `CAST('${String(threshold)}' AS real)`;
+const MATCHES = `d.tsv @@ websearch_to_tsquery(${TEXT}, $1)
              AND ($2::text IS NULL OR d.tools @> ARRAY[$2::text])
              AND ($3::text IS NULL OR d.stack @> ARRAY[$3::text])
              AND ($4::text IS NULL OR d.difficulty = $4::text)
-             AND ($5::text IS NULL OR d.code_language = $5::text)
-           ORDER BY d.static_score DESC, d.source_id
-           LIMIT ${SEARCH_CANDIDATES}`;
+             AND ($5::text IS NULL OR d.code_language = $5::text)`;
+
+/**
+ * The candidates: the SEARCH_CANDIDATES matches (filtered) of best static score. $1 query, $2..$5
+ * filters. With a head, its matches come first (a small GIN index, a few hundred rows at most); the rest
+ * of the table is read only when the head holds fewer than SEARCH_CANDIDATES matches (a one-time filter,
+ * so a broad query never touches it). Either way the result is exactly the best SEARCH_CANDIDATES.
+ */
+function candidatesSql(table: string, head: Head, columns = 'd.source_id'): string {
+  const order = `ORDER BY d.static_score DESC, d.source_id`;
+  if (head === null) return `(SELECT ${columns} FROM ${table} d WHERE ${MATCHES} ${order} LIMIT ${SEARCH_CANDIDATES})`;
+  const bound = headBound(head.threshold);
+  return `(WITH head AS MATERIALIZED (SELECT ${columns} FROM ${table} d WHERE d.static_score >= ${bound} AND ${MATCHES} ${order} LIMIT ${SEARCH_CANDIDATES})
+           SELECT * FROM head
+           UNION ALL
+           (SELECT ${columns} FROM ${table} d
+             WHERE (SELECT count(*) FROM head) < ${SEARCH_CANDIDATES} AND d.static_score < ${bound} AND ${MATCHES}
+             ${order} LIMIT ${SEARCH_CANDIDATES}))`;
 }
 
-function searchSql(table: string): string {
+function searchSql(table: string, head: Head): string {
   return `WITH q AS (SELECT websearch_to_tsquery(${TEXT}, $1) AS q, phraseto_tsquery(${TEXT}, $1) AS phrase),
-    cand AS (${candidatesSql(table, 'd.source_id, d.revision, d.slug, d.title, d.summary, d.quality, d.last_reviewed, d.difficulty, d.tools, d.stack, d.static_score, d.tsv')}),
+    cand AS (SELECT * FROM ${candidatesSql(table, head, 'd.source_id, d.revision, d.slug, d.title, d.summary, d.quality, d.last_reviewed, d.difficulty, d.tools, d.stack, d.static_score, d.tsv')} c LIMIT ${SEARCH_CANDIDATES}),
     ranked AS (
       SELECT c.source_id, c.revision, c.slug, c.title, c.summary, c.quality, c.last_reviewed, c.difficulty, c.tools, c.stack, t.phrase AS title_match,
              ts_rank('{0.05, 0.1, 0.3, 1.0}', c.tsv, q.q, 1) * c.static_score
@@ -165,8 +204,8 @@ function searchParams(request: SearchRequest): unknown[] {
 }
 
 /** Runs a search against one generation's table. */
-async function searchIn(q: Queryable, generation: number, request: SearchRequest): Promise<SearchResult> {
-  const rows = await q.query<HitRow>(searchSql(generationTable(generation)), [
+async function searchIn(q: Queryable, generation: number, head: Head, request: SearchRequest): Promise<SearchResult> {
+  const rows = await q.query<HitRow>(searchSql(generationTable(generation), head), [
     ...searchParams(request),
     SEARCH_PAGE_SIZE,
     (request.page - 1) * SEARCH_PAGE_SIZE,
@@ -175,7 +214,10 @@ async function searchIn(q: Queryable, generation: number, request: SearchRequest
   let total = rows.length === 0 ? 0 : Number(rows[0]!.total);
   if (rows.length === 0 && request.page > 1) {
     // Past the last page: the total still says how many there were.
-    const [row] = await q.query<{ n: string | number }>(`SELECT count(*) AS n FROM (${candidatesSql(generationTable(generation))}) c`, searchParams(request));
+    const [row] = await q.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM (SELECT * FROM ${candidatesSql(generationTable(generation), head)} c LIMIT ${SEARCH_CANDIDATES}) c`,
+      searchParams(request),
+    );
     total = Number(row?.n ?? 0);
   }
   const hits: SearchHit[] = rows.map((r) => ({
@@ -259,6 +301,8 @@ async function syncTo(q: Queryable, generation: number, releaseId: string | null
      RETURNING source_id`,
     [releaseId],
   );
+  // A rewritten or removed document's similar posts go with it; the caller computes them again.
+  if (removed.length > 0) await q.query(`DELETE FROM ${similarTable(generation)} WHERE source_id = ANY($1::text[])`, [removed.map((r) => String(r.source_id))]);
   const upsertedIds = new Set(upserted.map((r) => String(r.source_id)));
   // A changed article is deleted and written again: count it once, as upserted.
   return { upserted: upsertedIds.size, removed: removed.filter((r) => !upsertedIds.has(String(r.source_id))).length };
@@ -270,14 +314,71 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export function createSearchRepo(db: Queryable) {
+export type SearchRepoOptions = {
+  /** Results kept for repeated searches (0: none). */
+  cacheEntries?: number;
+  cacheMs?: number;
+};
+
+/** Repeated searches (a popular query, a page reloaded) answered from memory: at most this many results, for at most this long. */
+export const RESULT_CACHE_ENTRIES = 2_000;
+export const RESULT_CACHE_MS = 60_000;
+
+/**
+ * Recent results by (generation, watermark, query). A swap, a rollback or an incremental run changes
+ * the generation or its watermark, so a cached result never outlives what it was computed from; the
+ * time limit bounds the freshness boost's drift and anything written behind the store's back.
+ */
+class ResultCache {
+  private readonly entries = new Map<string, { at: number; result: SearchResult }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(key: string): SearchResult | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (Date.now() - entry.at > this.ttlMs) return undefined;
+    this.entries.set(key, entry);
+    return entry.result;
+  }
+
+  set(key: string, result: SearchResult): void {
+    if (this.max <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { at: Date.now(), result });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+export function createSearchRepo(db: Queryable, options: SearchRepoOptions = {}) {
   const inTransaction = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => ('transaction' in db ? (db as Db).transaction(fn) : fn(db));
+
+  /** The live generation, its head and its watermark's audit id (what an incremental run moves), in one read of the alias. */
+  const live = async (): Promise<{ generation: number; head: Head; auditId: number } | null> => {
+    const [row] = await db.query<{ generation: number | null; head_threshold: number | null; audit_id: string | number | null }>(
+      `SELECT a.generation, g.head_threshold, g.audit_id FROM search_alias a LEFT JOIN search_generations g ON g.id = a.generation WHERE a.name = 'live'`,
+    );
+    if (row?.generation == null) return null;
+    return {
+      generation: Number(row.generation),
+      head: row.head_threshold == null ? null : { threshold: Number(row.head_threshold) },
+      auditId: Number(row.audit_id ?? 0),
+    };
+  };
+  const cache = new ResultCache(options.cacheEntries ?? RESULT_CACHE_ENTRIES, options.cacheMs ?? RESULT_CACHE_MS);
+  const headOf = async (generation: number): Promise<Head> => {
+    const [row] = await db.query<{ head_threshold: number | null }>(`SELECT head_threshold FROM search_generations WHERE id = $1`, [generation]);
+    return row?.head_threshold == null ? null : { threshold: Number(row.head_threshold) };
+  };
 
   const repo = {
     /** The live generation's id, or null before the first swap. */
     async liveGeneration(): Promise<number | null> {
-      const [row] = await db.query<{ generation: number | null }>(`SELECT generation FROM search_alias WHERE name = 'live'`);
-      return row?.generation == null ? null : Number(row.generation);
+      return (await live())?.generation ?? null;
     },
 
     /**
@@ -286,11 +387,24 @@ export function createSearchRepo(db: Queryable) {
      */
     async search(request: SearchRequest): Promise<SearchResult> {
       for (let attempt = 1; ; attempt++) {
-        const generation = await repo.liveGeneration();
-        if (generation === null)
-          throw new SearchIndexNotFoundError('there is no search index yet: run `pressroom reindex --full` once production has a release');
+        const current = await live();
+        if (current === null) throw new SearchIndexNotFoundError('there is no search index yet: run `pressroom reindex --full` once production has a release');
+        const key = JSON.stringify([
+          current.generation,
+          current.auditId,
+          request.q,
+          request.tool,
+          request.stack,
+          request.difficulty,
+          request.codeLanguage,
+          request.page,
+        ]);
+        const cached = cache.get(key);
+        if (cached) return { ...cached, cached: true };
         try {
-          return await searchIn(db, generation, request);
+          const result = await searchIn(db, current.generation, current.head, request);
+          cache.set(key, result);
+          return result;
         } catch (error) {
           if (sqlState(error) !== '42P01' || attempt > 1) throw error;
         }
@@ -298,7 +412,9 @@ export function createSearchRepo(db: Queryable) {
     },
 
     /** A search against one generation, live or not (verification, tests). */
-    searchGeneration: (generation: number, request: SearchRequest) => searchIn(db, generation, request),
+    async searchGeneration(generation: number, request: SearchRequest): Promise<SearchResult> {
+      return searchIn(db, generation, await headOf(generation), request);
+    },
 
     /** Every generation, newest first, with the live one marked. */
     async generations(): Promise<Generation[]> {
@@ -359,9 +475,23 @@ export function createSearchRepo(db: Queryable) {
               quality        integer,
               last_reviewed  date,
               static_score   real NOT NULL,
-              tsv            tsvector NOT NULL,
-              similar_ids    text[]
-            );`);
+              tsv            tsvector NOT NULL
+            ) WITH (toast_tuple_target = 8160);
+            -- The tsvector stays in the row (it fits): a search reads it for every candidate it ranks,
+            -- and fetching it from the TOAST table cost more than the rest of a search together.
+            ALTER TABLE ${table} ALTER COLUMN tsv SET STORAGE MAIN;
+            DROP TABLE IF EXISTS ${similarTable(id)};
+            CREATE TABLE ${similarTable(id)} (source_id text PRIMARY KEY, similar_ids text[] NOT NULL);
+            DROP TABLE IF EXISTS ${orderTable(id)};
+            CREATE TABLE ${orderTable(id)} (pos integer PRIMARY KEY, source_id text NOT NULL);`);
+          await q.query(
+            `INSERT INTO ${orderTable(id)} (pos, source_id)
+             SELECT row_number() OVER (ORDER BY ${staticScore(QUALITY, REVIEWED)} DESC, i.source_id COLLATE "C"), i.source_id
+               FROM release_items i
+               JOIN article_revisions a ON a.source_id = i.source_id AND a.revision = i.revision
+              WHERE i.release_id = $1`,
+            [watermark.releaseId],
+          );
           [row] = await q.query<GenerationRow>(`SELECT ${GENERATION_COLUMNS} FROM search_generations g WHERE g.id = $1`, [id]);
           created = true;
         }
@@ -374,72 +504,101 @@ export function createSearchRepo(db: Queryable) {
     },
 
     /**
-     * Writes the next `limit` articles of the generation's release after `after` (by source id): one
-     * statement. A batch the database refuses is written again one article at a time, and the articles it
-     * still refuses are recorded as failed (verification then refuses the generation), never skipped silently.
+     * Writes the next `limit` articles of the generation's release after `after` (by source id), in
+     * `lanes` statements at once (each over its own connection on PostgreSQL, where each takes a core;
+     * PGlite has one connection and runs them in turn). A statement the database refuses is written again
+     * one article at a time, and the articles it still refuses are recorded as failed (verification then
+     * refuses the generation), never skipped silently.
      */
-    async fillBatch(generation: number, after: string, limit: number): Promise<{ written: number; failed: number; last: string | null }> {
+    async fillBatch(generation: number, after: number, limit: number, lanes = 1): Promise<{ written: number; failed: number; last: number | null }> {
       const table = generationTable(generation);
       const [gen] = await db.query<{ release_id: string }>(`SELECT release_id FROM search_generations WHERE id = $1`, [generation]);
       if (!gen) throw new SearchIndexNotFoundError(`generation ${generation} does not exist`);
-      const keys = await db.query<{ source_id: string }>(
-        `SELECT source_id FROM release_items WHERE release_id = $1 AND source_id COLLATE "C" > $2 ORDER BY source_id COLLATE "C" LIMIT $3`,
-        [gen.release_id, after, limit],
+      const keys = await db.query<{ pos: number; source_id: string }>(
+        `SELECT pos, source_id FROM ${orderTable(generation)} WHERE pos > $1 ORDER BY pos LIMIT $2`,
+        [after, limit],
       );
       if (keys.length === 0) return { written: 0, failed: 0, last: null };
-      const last = keys[keys.length - 1]!.source_id;
       const insert = (where: string, params: unknown[]) =>
         db.query(
           `INSERT INTO ${table} (${DOCUMENT_COLUMNS})
            SELECT ${DOCUMENT_SELECT}
-             FROM release_items i
+             FROM ${orderTable(generation)} o
+             JOIN release_items i ON i.release_id = $1 AND i.source_id = o.source_id
              JOIN article_revisions a ON a.source_id = i.source_id AND a.revision = i.revision
-            WHERE i.release_id = $1 AND ${where}
+            WHERE ${where}
+            ORDER BY o.pos
            ON CONFLICT (source_id) DO NOTHING`,
           [gen.release_id, ...params],
         );
-      try {
-        await insert(`i.source_id COLLATE "C" > $2 AND i.source_id COLLATE "C" <= $3`, [after, last]);
-        return { written: keys.length, failed: 0, last };
-      } catch (error) {
-        if (isTransientDbError(error)) throw error;
-      }
-      let failed = 0;
-      for (const { source_id } of keys) {
+      const writeRange = async (from: number, rows: ReadonlyArray<{ pos: number; source_id: string }>): Promise<number> => {
         try {
-          await insert('i.source_id = $2', [source_id]);
+          await insert('o.pos > $2 AND o.pos <= $3', [from, Number(rows[rows.length - 1]!.pos)]);
+          return 0;
         } catch (error) {
           if (isTransientDbError(error)) throw error;
-          failed++;
-          await db.query(
-            `INSERT INTO search_failures (generation, source_id, error) VALUES ($1, $2, $3) ON CONFLICT (generation, source_id) DO UPDATE SET error = EXCLUDED.error`,
-            [generation, source_id, shortDbReason(error)],
-          );
         }
-      }
-      return { written: keys.length - failed, failed, last };
+        let failed = 0;
+        for (const row of rows) {
+          try {
+            await insert('o.pos = $2', [Number(row.pos)]);
+          } catch (error) {
+            if (isTransientDbError(error)) throw error;
+            failed++;
+            await db.query(
+              `INSERT INTO search_failures (generation, source_id, error) VALUES ($1, $2, $3) ON CONFLICT (generation, source_id) DO UPDATE SET error = EXCLUDED.error`,
+              [generation, row.source_id, shortDbReason(error)],
+            );
+          }
+        }
+        return failed;
+      };
+      const size = Math.ceil(keys.length / Math.max(1, lanes));
+      const ranges: Array<{ from: number; rows: typeof keys }> = [];
+      for (let i = 0; i < keys.length; i += size) ranges.push({ from: i === 0 ? after : Number(keys[i - 1]!.pos), rows: keys.slice(i, i + size) });
+      const failed = (await Promise.all(ranges.map((r) => writeRange(r.from, r.rows)))).reduce((a, b) => a + b, 0);
+      return { written: keys.length - failed, failed, last: Number(keys[keys.length - 1]!.pos) };
     },
 
     /** Builds the generation's indexes once it is full (faster than keeping them up while filling) and analyses it. */
-    async indexGeneration(generation: number): Promise<void> {
+    async indexGeneration(generation: number): Promise<Head> {
       const table = generationTable(generation);
       await db.exec(`
         CREATE INDEX IF NOT EXISTS ${ginIndexOf(generation)} ON ${table} USING gin (tsv);
         CREATE INDEX IF NOT EXISTS ${table}_static ON ${table} (static_score DESC, source_id);
-        ANALYZE ${table};`);
+        DROP TABLE IF EXISTS ${orderTable(generation)};`);
+      const [count] = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table}`);
+      const documents = Number(count?.n ?? 0);
+      let head: Head = null;
+      if (documents >= HEAD_MIN_DOCUMENTS) {
+        const [row] = await db.query<{ s: number }>(`SELECT static_score AS s FROM ${table} ORDER BY static_score DESC OFFSET $1 LIMIT 1`, [
+          Math.floor(documents * HEAD_SHARE),
+        ]);
+        if (row) {
+          head = { threshold: Number(row.s) };
+          await db.exec(`CREATE INDEX IF NOT EXISTS ${headIndexOf(generation)} ON ${table} USING gin (tsv) WHERE static_score >= ${headBound(head.threshold)}`);
+        }
+      }
+      await db.query(`UPDATE search_generations SET head_threshold = $2 WHERE id = $1`, [generation, head?.threshold ?? null]);
+      await db.exec(`ANALYZE ${table}`);
+      return head;
     },
 
-    /** What similar posts are computed from, for every document of a generation. */
-    async similarFeatures(generation: number): Promise<SimilarFeatures[]> {
+    /** What similar posts are computed from: a page of a generation's documents after `after` (by source id). */
+    async similarFeatures(generation: number, after = '', limit = 1_000_000): Promise<SimilarFeatures[]> {
       const rows = await db.query<{ source_id: string; title: string; problem: string | null; stack: string[]; tools: string[]; entities: string[] }>(
-        `SELECT source_id, title, problem, stack, tools, entities FROM ${generationTable(generation)}`,
+        `SELECT source_id, title, problem, stack, tools, entities FROM ${generationTable(generation)}
+          WHERE source_id COLLATE "C" > $1 ORDER BY source_id COLLATE "C" LIMIT $2`,
+        [after, limit],
       );
       return rows.map((r) => ({ sourceId: r.source_id, title: r.title, problem: r.problem, stack: r.stack, tools: r.tools, entities: r.entities }));
     },
 
     /** Source ids of the documents without similar posts yet (written by a catch-up or an incremental run). */
     async withoutSimilar(generation: number): Promise<string[]> {
-      const rows = await db.query<{ source_id: string }>(`SELECT source_id FROM ${generationTable(generation)} WHERE similar_ids IS NULL`);
+      const rows = await db.query<{ source_id: string }>(
+        `SELECT d.source_id FROM ${generationTable(generation)} d WHERE NOT EXISTS (SELECT 1 FROM ${similarTable(generation)} s WHERE s.source_id = d.source_id)`,
+      );
       return rows.map((r) => r.source_id);
     },
 
@@ -447,10 +606,10 @@ export function createSearchRepo(db: Queryable) {
     async writeSimilar(generation: number, lists: readonly SimilarList[]): Promise<number> {
       if (lists.length === 0) return 0;
       const rows = await db.query(
-        `UPDATE ${generationTable(generation)} d SET similar_ids = v.similar_ids
-           FROM jsonb_to_recordset($1::jsonb) AS v(source_id text, similar_ids text[])
-          WHERE d.source_id = v.source_id
-         RETURNING d.source_id`,
+        `INSERT INTO ${similarTable(generation)} (source_id, similar_ids)
+         SELECT v.source_id, v.similar_ids FROM jsonb_to_recordset($1::jsonb) AS v(source_id text, similar_ids text[])
+         ON CONFLICT (source_id) DO UPDATE SET similar_ids = EXCLUDED.similar_ids
+         RETURNING source_id`,
         [JSON.stringify(lists.map((l) => ({ source_id: l.sourceId, similar_ids: l.similar })))],
       );
       return rows.length;
@@ -492,7 +651,7 @@ export function createSearchRepo(db: Queryable) {
     /** The plan of a search's candidate statement on a generation, as PostgreSQL's EXPLAIN (FORMAT JSON) text. */
     async explain(generation: number, request: Omit<SearchRequest, 'page'>): Promise<string> {
       const rows = await db.query<{ 'QUERY PLAN': unknown }>(
-        `EXPLAIN (FORMAT JSON) ${candidatesSql(generationTable(generation))}`,
+        `EXPLAIN (FORMAT JSON) SELECT * FROM ${candidatesSql(generationTable(generation), await headOf(generation))} c LIMIT ${SEARCH_CANDIDATES}`,
         searchParams({ ...request, page: 1 }),
       );
       return JSON.stringify(rows.map((r) => r['QUERY PLAN']));
@@ -501,11 +660,12 @@ export function createSearchRepo(db: Queryable) {
     /** Milliseconds each request takes on a generation: the median of `rounds` runs each. */
     async timeQueries(generation: number, requests: readonly SearchRequest[], rounds = 5): Promise<number[]> {
       const medians: number[] = [];
+      const head = await headOf(generation);
       for (const request of requests) {
         const times: number[] = [];
         for (let r = 0; r < rounds; r++) {
           const started = performance.now();
-          await searchIn(db, generation, request);
+          await searchIn(db, generation, head, request);
           times.push(performance.now() - started);
         }
         medians.push(percentile(times, 50));
@@ -544,7 +704,9 @@ export function createSearchRepo(db: Queryable) {
       const old = await db.query<{ id: number }>(`SELECT id FROM search_generations WHERE status = 'kept' ORDER BY id DESC OFFSET $1`, [keep]);
       const dropped: number[] = [];
       for (const { id } of old) {
-        await db.exec(`DROP TABLE IF EXISTS ${generationTable(Number(id))}`);
+        await db.exec(
+          `DROP TABLE IF EXISTS ${generationTable(Number(id))}; DROP TABLE IF EXISTS ${similarTable(Number(id))}; DROP TABLE IF EXISTS ${orderTable(Number(id))};`,
+        );
         await db.query(`UPDATE search_generations SET status = 'dropped' WHERE id = $1`, [id]);
         dropped.push(Number(id));
       }
@@ -560,7 +722,9 @@ export function createSearchRepo(db: Queryable) {
           generation,
           JSON.stringify(report),
         ]);
-        await q.exec(`DROP TABLE IF EXISTS ${generationTable(generation)}`);
+        await q.exec(
+          `DROP TABLE IF EXISTS ${generationTable(generation)}; DROP TABLE IF EXISTS ${similarTable(generation)}; DROP TABLE IF EXISTS ${orderTable(generation)};`,
+        );
       });
     },
 
@@ -617,7 +781,7 @@ export function createSearchRepo(db: Queryable) {
       try {
         const rows = await db.query<{ source_id: string; slug: string; title: string }>(
           `SELECT o.source_id, o.slug, o.title
-             FROM ${table} d
+             FROM ${similarTable(generation)} d
              CROSS JOIN LATERAL unnest(d.similar_ids) WITH ORDINALITY AS s(id, n)
              JOIN ${table} o ON o.source_id = s.id
             WHERE d.source_id = $1 AND o.source_id <> d.source_id

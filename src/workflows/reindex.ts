@@ -63,7 +63,8 @@ export async function reindexWorkflow(input: ReindexWorkflowInput): Promise<Rein
   let stepStarted = Date.now();
   const step = (next: ReindexStep) => {
     const at = Date.now();
-    if (progress.step !== 'starting' || at > stepStarted) report.timingsMs[progress.step] = (report.timingsMs[progress.step] ?? 0) + (at - stepStarted);
+    // Every step it passed is named, 0 ms included: the report's shape does not depend on the clock.
+    report.timingsMs[progress.step] = (report.timingsMs[progress.step] ?? 0) + (at - stepStarted);
     stepStarted = at;
     progress.step = next;
     progress.updatedAt = now();
@@ -146,7 +147,7 @@ async function fullReindex(
   let swapped = false;
   try {
     step('filling');
-    let after = '';
+    let after = 0;
     for (;;) {
       const filled = await fillGeneration({ generation, batchSize: settings.batchSize, after, maxBatches: FILL_BATCHES_PER_CALL });
       progress.done += filled.written;

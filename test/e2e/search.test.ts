@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,20 @@ for (const backend of backends()) {
       });
       return handle.result();
     };
+
+    /** The real `pressroom` binary against this worker: exit code and output. */
+    const cli = (...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((done) => {
+        const child = spawn(process.execPath, ['bin/pressroom.mjs', ...args], {
+          env: { ...process.env, TEMPORAL_ADDRESS: config.temporal.address, TASK_QUEUE: config.temporal.taskQueue, PRESSROOM_API_URL: origin },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.once('exit', (code) => done({ code, stdout, stderr }));
+      });
 
     beforeAll(async () => {
       database = await backend.create();
@@ -215,6 +230,47 @@ for (const backend of backends()) {
         [2, 'kept'],
         [1, 'live'],
       ]);
+    });
+
+    it('the pressroom CLI: reindex --full --wait with its progress and report, search, generations, rollback; bad flags are usage errors', async () => {
+      const full = await cli('reindex', '--full', '--wait', '--json', '--by', 'ops');
+      expect(full.code, full.stderr).toBe(0);
+      const done = JSON.parse(full.stdout) as { workflowId: string; status: string; report: ReindexReport };
+      expect(done).toMatchObject({
+        workflowId: 'reindex-full',
+        status: 'completed',
+        report: { mode: 'full', generation: 3, previous: 1, swapped: true, requestedBy: 'ops' },
+      });
+
+      const human = await cli('reindex', '--full', '--wait');
+      expect(human.code, human.stderr).toBe(0);
+      // Not a terminal: one progress line per change on stderr, then the report on stdout.
+      expect(human.stderr).toMatch(/\] +\d+% full generation 4: /);
+      expect(human.stdout).toMatch(/^generation 4 is live \(was 3\): 40 documents/m);
+      expect(human.stdout).toMatch(/ok {3}golden: /);
+
+      const title = corpus.good[5]!.expected!.title;
+      const found = await cli('search', ...title.split(' '), '--json');
+      expect(found.code, found.stderr).toBe(0);
+      const result = JSON.parse(found.stdout) as SearchResults;
+      expect(result.generation).toBe(4);
+      expect(result.hits.slice(0, 3).map((h) => h.title)).toContain(title);
+      const listed = await cli('search', 'background', 'jobs');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/result\(s\) for "background jobs", page 1 of \d+ \(generation 4\)/);
+      expect(listed.stdout).toMatch(/\*background\* \*jobs\*|\*background\*/);
+
+      const generations = await cli('reindex', 'generations', '--json');
+      expect(JSON.parse(generations.stdout)).toMatchObject({ live: 4 });
+      const back = await cli('reindex', 'rollback', '--json');
+      expect(back.code, back.stderr).toBe(0);
+      expect(JSON.parse(back.stdout)).toMatchObject({ status: 'completed', report: { mode: 'rollback', generation: 3, previous: 4 } });
+
+      expect((await cli('search', 'jobs', '--page', '0')).code).toBe(2);
+      expect((await cli('reindex', '--batch-size', '10')).code).toBe(2);
+      const empty = await cli('search', ' ');
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toMatch(/q: expected q as a search query of 1 to 256 characters/);
     });
   });
 }

@@ -7,6 +7,8 @@ import { WorkflowFailedError, type WorkflowExecutionDescription, type WorkflowHa
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectClient, startImport, type PressroomClient } from '../../src/client.js';
 import { decideRelease, startRelease } from '../../src/client/release.js';
+import { startReindex } from '../../src/client/reindex.js';
+import type { ReindexReport } from '../../src/domain/search/input.js';
 import type { Config } from '../../src/config.js';
 import { importMemo, importSummary } from '../../src/domain/import/index.js';
 import type { ReleaseReport, ReleaseStatusView } from '../../src/domain/release/input.js';
@@ -213,7 +215,14 @@ for (const backend of backends().slice(0, 1)) {
     });
 
     it('documents exactly the workflows the worker serves', () => {
-      expect([...examples.keys()].sort()).toEqual(['importWorkflow', 'probeWorkflow', 'releaseWorkflow', 'reviewWorkflow', 'rollbackWorkflow']);
+      expect([...examples.keys()].sort()).toEqual([
+        'importWorkflow',
+        'probeWorkflow',
+        'reindexWorkflow',
+        'releaseWorkflow',
+        'reviewWorkflow',
+        'rollbackWorkflow',
+      ]);
     });
 
     it('importWorkflow: a CLI-started import reports like `pressroom import`, with the same memo, details and search attributes', async () => {
@@ -372,6 +381,20 @@ for (const backend of backends().slice(0, 1)) {
       });
       expect(await productionRelease()).toBe((result as ReleaseReport).releaseId);
       expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'rollback', outcome: 'live' });
+    });
+
+    it('reindexWorkflow: the README example builds a generation beside the live one, verifies it and swaps it in; progress answers', async () => {
+      // A first generation through the client, so the README's run has one to replace (its `previous`).
+      const first = await (await startReindex(pc, { mode: 'full', requestedBy: 'tester' })).handle.result();
+      expect(first).toMatchObject({ generation: 1, swapped: true });
+      const { result, handle } = await runExample('reindexWorkflow', (input) => input);
+      const report = result as ReindexReport;
+      expect(report).toMatchObject({ mode: 'full', generation: 2, previous: 1, swapped: true, failed: 0, watermark: { releaseId: await productionRelease() } });
+      expect(report.verification?.passed).toBe(true);
+      const [query] = commands('reindexWorkflow', 'workflow', 'query');
+      const progress = JSON.parse(await temporal([...withFlag(query!, '--workflow-id', handle.workflowId), '--output', 'json'])) as { queryResult: unknown[] };
+      expect(progress.queryResult[0]).toMatchObject({ mode: 'full', step: 'done', generation: 2 });
+      expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'reindex', outcome: 'completed' });
     });
 
     it('rejectRelease: the README update ends the release rejected, production untouched', async () => {

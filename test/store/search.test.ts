@@ -69,7 +69,12 @@ for (const backend of backends()) {
 
       const { report, measured } = await verifyGeneration(store, 1, DEFAULT_VERIFY);
       expect(report.checks.filter((c) => !c.passed)).toEqual([]);
-      expect(measured).toMatchObject({ documents: ARTICLES, productionArticles: ARTICLES, failed: 0, plan: { skipped: false, usingIndex: DEFAULT_VERIFY.goldenQueries } });
+      expect(measured).toMatchObject({
+        documents: ARTICLES,
+        productionArticles: ARTICLES,
+        failed: 0,
+        plan: { skipped: false, usingIndex: DEFAULT_VERIFY.goldenQueries },
+      });
       expect(measured.golden.found).toBeGreaterThan(0);
 
       const swapped = await store.search.swap(1, report);
@@ -171,7 +176,17 @@ for (const backend of backends()) {
     });
 
     it('hostile queries give results or nothing, never an error', async () => {
-      for (const q of ['- - or', '"unbalanced quote', '<script>alert(1)</script>', "'; DROP TABLE articles; --", '!!!', 'a & b | c', '\\', ':*', 'x'.repeat(256)]) {
+      for (const q of [
+        '- - or',
+        '"unbalanced quote',
+        '<script>alert(1)</script>',
+        "'; DROP TABLE articles; --",
+        '!!!',
+        'a & b | c',
+        '\\',
+        ':*',
+        'x'.repeat(256),
+      ]) {
         const result = await store.search.search({ q, page: 1 });
         expect(result.total, q).toBeGreaterThanOrEqual(0);
         for (const hit of result.hits) expect(hit.snippet.replace(/<\/?mark>/g, '')).not.toMatch(/[<>]/);

@@ -26,7 +26,7 @@ type Call = { name: string; input: unknown };
 
 function mockSearchActivities(options: { verify?: VerifyReport; failIndex?: boolean; catchUp?: { upserted: number; removed: number } } = {}) {
   const calls: Call[] = [];
-  const pages = ['alpha-000010', 'alpha-000020', null];
+  const pages = [2_000, 4_000, null];
   let page = 0;
   const record =
     <I, O>(name: string, fn: (input: I) => O | Promise<O>) =>
@@ -92,9 +92,9 @@ describe('reindexWorkflow on the time-skipping server (mocked activities)', () =
     const { report, error, mock, progress } = await run(full);
     expect(error).toBeUndefined();
     expect(mock.named('fillGeneration')).toEqual([
-      { generation: 7, batchSize: 5, after: '', maxBatches: 10 },
-      { generation: 7, batchSize: 5, after: 'alpha-000010', maxBatches: 10 },
-      { generation: 7, batchSize: 5, after: 'alpha-000020', maxBatches: 10 },
+      { generation: 7, batchSize: 5, after: 0, maxBatches: 10 },
+      { generation: 7, batchSize: 5, after: 2_000, maxBatches: 10 },
+      { generation: 7, batchSize: 5, after: 4_000, maxBatches: 10 },
     ]);
     expect(mock.calls.map((c) => c.name)).toEqual([
       'beginGeneration',

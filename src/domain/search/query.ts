@@ -8,7 +8,7 @@ import { Difficulty } from '../article/schema.js';
 /** Results per page. */
 export const SEARCH_PAGE_SIZE = 10;
 /** Pages beyond this are refused (400): ranking is bounded to SEARCH_CANDIDATES matches anyway. */
-export const SEARCH_MAX_PAGE = 100;
+export const SEARCH_MAX_PAGE = 20;
 /**
  * How many matches are ranked at most. A broad query ("the", "python") matches most of the corpus, and
  * ts_rank reads every match it is given; ranking only the SEARCH_CANDIDATES matches with the best static
@@ -16,7 +16,7 @@ export const SEARCH_MAX_PAGE = 100;
  * What it trades: a document whose text matches best but whose static score is below the first
  * SEARCH_CANDIDATES matches' is not ranked at all.
  */
-export const SEARCH_CANDIDATES = 1_000;
+export const SEARCH_CANDIDATES = 200;
 /** A query longer than this is refused: nobody types it, and websearch_to_tsquery's work grows with it. */
 export const SEARCH_MAX_QUERY = 256;
 const MAX_FILTER = 100;
@@ -91,6 +91,8 @@ export type SearchResult = {
   total: number;
   capped: boolean;
   hits: SearchHit[];
+  /** Answered from the worker's memory of recent identical searches on the same generation and watermark. */
+  cached?: boolean;
 };
 
 /** Marks ts_headline puts around a match: private-use characters, removed from the text first, so only these are marks. */

@@ -34,117 +34,148 @@ function words(title: string): string[] {
   return [...out];
 }
 
-type Doc = { id: string; tokens: Int32Array; weights: Float64Array; norm: number; blocking: Array<{ token: number; window: number }> };
+/**
+ * Builds similar-post lists: `add` the articles (in any order, in pages), then `compute` once. Every
+ * article is held in flat arrays (its feature ids and weights, the features it is compared through with
+ * their windows), never as objects of its own: 100,000 articles fit a worker's heap, and the features as
+ * the database returns them are dropped page by page.
+ */
+export class SimilarIndex {
+  private readonly featureIds = new Map<string, number>();
+  private readonly ids: string[] = [];
+  private readonly keys: string[] = [];
+  private readonly norms: number[] = [];
+  // Article i's features are tokens[tokenStart[i] .. tokenStart[i+1]), sorted, with their weights.
+  private readonly tokenStart: number[] = [0];
+  private readonly tokens: number[] = [];
+  private readonly weights: number[] = [];
+  // Article i is compared through block[blockStart[i] .. blockStart[i+1]), each with its window.
+  private readonly blockStart: number[] = [0];
+  private readonly block: number[] = [];
+  private readonly windows: number[] = [];
+
+  constructor(
+    private readonly count = SIMILAR_COUNT,
+    private readonly window = SIMILAR_WINDOW,
+  ) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(articles: Iterable<SimilarFeatures>): void {
+    const weak = Math.max(2, Math.floor(this.window / 4));
+    for (const a of articles) {
+      const weighted = new Map<number, number>();
+      const block = new Map<number, number>();
+      const put = (key: string, weight: number, window: number) => {
+        let t = this.featureIds.get(key);
+        if (t === undefined) {
+          t = this.featureIds.size;
+          this.featureIds.set(key, t);
+        }
+        weighted.set(t, Math.max(weighted.get(t) ?? 0, weight));
+        if (!block.has(t)) block.set(t, window);
+      };
+      if (a.problem) put(`p:${a.problem.toLowerCase()}`, WEIGHT.problem, this.window);
+      for (const s of a.stack) put(`s:${s.toLowerCase()}`, WEIGHT.stack, this.window);
+      for (const t of a.tools) put(`t:${t.toLowerCase()}`, WEIGHT.tool, this.window);
+      // Entities and title words find neighbours too, through a narrower window: they matter most where
+      // the strong features are rare (a small corpus), and must not multiply the work where they are not.
+      for (const e of a.entities) put(`e:${e.toLowerCase()}`, WEIGHT.entity, weak);
+      for (const w of words(a.title)) put(`w:${w}`, WEIGHT.word, weak);
+      let norm = 0;
+      for (const t of [...weighted.keys()].sort((x, y) => x - y)) {
+        const w = weighted.get(t)!;
+        this.tokens.push(t);
+        this.weights.push(w);
+        norm += w * w;
+      }
+      this.tokenStart.push(this.tokens.length);
+      for (const [t, w] of block) {
+        this.block.push(t);
+        this.windows.push(w);
+      }
+      this.blockStart.push(this.block.length);
+      this.ids.push(a.sourceId);
+      this.norms.push(Math.sqrt(norm));
+      // The global order: articles that agree on problem, then stack, then tools sit next to each other.
+      this.keys.push(`${a.problem ?? ''}\u0000${[...a.stack].sort().join(',')}\u0000${[...a.tools].sort().join(',')}\u0000${a.sourceId}`);
+    }
+  }
+
+  /** The top `count` others of every article added, best first; never the article itself. */
+  compute(): SimilarList[] {
+    const n = this.ids.length;
+    const { keys, ids, norms, tokenStart, blockStart, block, windows } = this;
+    const tokens = Int32Array.from(this.tokens);
+    const weights = Float32Array.from(this.weights);
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : 0));
+    // Each blocking entry's position in its feature's list; the lists follow the global order.
+    const at = new Int32Array(block.length);
+    const postings: number[][] = [];
+    for (const i of order) {
+      for (let k = blockStart[i]!; k < blockStart[i + 1]!; k++) {
+        const list = (postings[block[k]!] ??= []);
+        at[k] = list.length;
+        list.push(i);
+      }
+    }
+    const cosine = (a: number, b: number): number => {
+      let dot = 0;
+      let x = tokenStart[a]!;
+      let y = tokenStart[b]!;
+      const xEnd = tokenStart[a + 1]!;
+      const yEnd = tokenStart[b + 1]!;
+      while (x < xEnd && y < yEnd) {
+        const ta = tokens[x]!;
+        const tb = tokens[y]!;
+        if (ta === tb) dot += weights[x++]! * weights[y++]!;
+        else if (ta < tb) x++;
+        else y++;
+      }
+      return dot === 0 ? 0 : dot / (norms[a]! * norms[b]!);
+    };
+    const seen = new Int32Array(n).fill(-1);
+    const visit = (i: number, best: Best[], widen: number) => {
+      for (let k = blockStart[i]!; k < blockStart[i + 1]!; k++) {
+        const list = postings[block[k]!]!;
+        const p = at[k]!;
+        const w = windows[k]! * widen;
+        const to = Math.min(list.length - 1, p + w);
+        for (let q = Math.max(0, p - w); q <= to; q++) {
+          const j = list[q]!;
+          if (j === i || seen[j] === i) continue;
+          seen[j] = i;
+          const score = cosine(i, j);
+          if (score > 0) insertBest(best, { j, score }, this.count, ids);
+        }
+      }
+    };
+    const out: SimilarList[] = new Array<SimilarList>(n);
+    for (let i = 0; i < n; i++) {
+      const best: Best[] = [];
+      visit(i, best, 1);
+      // Too few neighbours share anything (rare features): look further, once, still a bounded distance.
+      if (best.length < this.count) visit(i, best, WIDEN);
+      out[i] = { sourceId: ids[i]!, similar: best.map((b) => ids[b.j]!) };
+    }
+    return out;
+  }
+}
+
+type Best = { j: number; score: number };
 
 /** The top SIMILAR_COUNT others of every article, best first; never the article itself. */
 export function computeSimilar(articles: readonly SimilarFeatures[], options: { count?: number; window?: number } = {}): SimilarList[] {
-  const count = options.count ?? SIMILAR_COUNT;
-  const window = options.window ?? SIMILAR_WINDOW;
-  const weakWindow = Math.max(2, Math.floor(window / 4));
-  const ids = new Map<string, number>();
-  const tokenWeight: number[] = [];
-  const tokenOf = (key: string, weight: number): number => {
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = tokenWeight.length;
-      ids.set(key, id);
-      tokenWeight.push(weight);
-    }
-    return id;
-  };
-
-  // The global order: articles that agree on problem, then stack, then tools sit next to each other.
-  const order = articles
-    .map((a, i) => ({ i, key: `${a.problem ?? ''}\u0000${[...a.stack].sort().join(',')}\u0000${[...a.tools].sort().join(',')}\u0000${a.sourceId}` }))
-    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
-    .map((x) => x.i);
-
-  const docs: Doc[] = new Array<Doc>(articles.length);
-  const postings: number[][] = [];
-  for (const i of order) {
-    const a = articles[i]!;
-    const weighted = new Map<number, number>();
-    const blocking: Doc['blocking'] = [];
-    const add = (key: string, weight: number, strong: boolean) => {
-      const t = tokenOf(key, weight);
-      weighted.set(t, Math.max(weighted.get(t) ?? 0, weight));
-      if (!blocking.some((b) => b.token === t)) blocking.push({ token: t, window: strong ? window : weakWindow });
-    };
-    if (a.problem) add(`p:${a.problem.toLowerCase()}`, WEIGHT.problem, true);
-    for (const s of a.stack) add(`s:${s.toLowerCase()}`, WEIGHT.stack, true);
-    for (const t of a.tools) add(`t:${t.toLowerCase()}`, WEIGHT.tool, true);
-    // Entities and title words find neighbours too, through a narrower window: they matter most where
-    // the strong features are rare (a small corpus), and must not multiply the work where they are not.
-    for (const e of a.entities) add(`e:${e.toLowerCase()}`, WEIGHT.entity, false);
-    for (const w of words(a.title)) add(`w:${w}`, WEIGHT.word, false);
-    const tokens = Int32Array.from([...weighted.keys()].sort((x, y) => x - y));
-    const weights = Float64Array.from(tokens, (t) => weighted.get(t)!);
-    let norm = 0;
-    for (const w of weights) norm += w * w;
-    docs[i] = { id: a.sourceId, tokens, weights, norm: Math.sqrt(norm), blocking };
-    for (const { token } of blocking) {
-      // Positions in a list follow the global order, because articles are visited in it.
-      (postings[token] ??= []).push(i);
-    }
-  }
-  // Each article's position in each of its blocking lists, found once.
-  const position = new Map<number, Map<number, number>>();
-  postings.forEach((list, t) => {
-    const at = new Map<number, number>();
-    list.forEach((i, p) => at.set(i, p));
-    position.set(t, at);
-  });
-
-  const seen = new Int32Array(articles.length).fill(-1);
-  const out: SimilarList[] = new Array<SimilarList>(articles.length);
-  const visit = (i: number, best: Array<{ j: number; score: number }>, widen: number) => {
-    const doc = docs[i]!;
-    for (const { token, window: w } of doc.blocking) {
-      const list = postings[token]!;
-      const p = position.get(token)!.get(i)!;
-      const from = Math.max(0, p - w * widen);
-      const to = Math.min(list.length - 1, p + w * widen);
-      for (let q = from; q <= to; q++) {
-        const j = list[q]!;
-        if (j === i || seen[j] === i) continue;
-        seen[j] = i;
-        const score = cosine(doc, docs[j]!);
-        if (score <= 0) continue;
-        insertBest(best, { j, score }, count, docs);
-      }
-    }
-  };
-  for (let i = 0; i < articles.length; i++) {
-    const best: Array<{ j: number; score: number }> = [];
-    visit(i, best, 1);
-    // Too few neighbours share anything (rare features): look further, once, still a bounded distance.
-    if (best.length < count) visit(i, best, WIDEN);
-    out[i] = { sourceId: docs[i]!.id, similar: best.map((b) => docs[b.j]!.id) };
-  }
-  return out;
-}
-
-function cosine(a: Doc, b: Doc): number {
-  let dot = 0;
-  let x = 0;
-  let y = 0;
-  while (x < a.tokens.length && y < b.tokens.length) {
-    const ta = a.tokens[x]!;
-    const tb = b.tokens[y]!;
-    if (ta === tb) {
-      dot += a.weights[x]! * b.weights[y]!;
-      x++;
-      y++;
-    } else if (ta < tb) x++;
-    else y++;
-  }
-  return dot === 0 ? 0 : dot / (a.norm * b.norm);
+  const index = new SimilarIndex(options.count ?? SIMILAR_COUNT, options.window ?? SIMILAR_WINDOW);
+  index.add(articles);
+  return index.compute();
 }
 
 /** Keeps the `count` best, best first; ties go to the smaller source id, so the result does not depend on visiting order. */
-function insertBest(best: Array<{ j: number; score: number }>, candidate: { j: number; score: number }, count: number, docs: Doc[]): void {
-  const before = (x: { j: number; score: number }, y: { j: number; score: number }) =>
-    x.score > y.score || (x.score === y.score && docs[x.j]!.id < docs[y.j]!.id);
+function insertBest(best: Best[], candidate: Best, count: number, ids: readonly string[]): void {
+  const before = (x: Best, y: Best) => x.score > y.score || (x.score === y.score && ids[x.j]! < ids[y.j]!);
   if (best.length === count && !before(candidate, best[count - 1]!)) return;
   let k = best.length;
   while (k > 0 && before(candidate, best[k - 1]!)) k--;
