@@ -7,7 +7,8 @@ import { WorkflowFailedError, type WorkflowExecutionDescription, type WorkflowHa
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectClient, startImport, type PressroomClient } from '../../src/client.js';
 import { decideRelease, startRelease } from '../../src/client/release.js';
-import { startReindex } from '../../src/client/reindex.js';
+import { reindexInput } from '../../src/client/reindex.js';
+import { reindexWorkflow } from '../../src/workflows/reindex.js';
 import type { ReindexReport } from '../../src/domain/search/input.js';
 import type { Config } from '../../src/config.js';
 import { importMemo, importSummary } from '../../src/domain/import/index.js';
@@ -385,7 +386,12 @@ for (const backend of backends().slice(0, 1)) {
 
     it('reindexWorkflow: the README example builds a generation beside the live one, verifies it and swaps it in; progress answers', async () => {
       // A first generation through the client, so the README's run has one to replace (its `previous`).
-      const first = await (await startReindex(pc, { mode: 'full', requestedBy: 'tester' })).handle.result();
+      // Under an id of its own: `reindex-full` is shared by every task queue on this dev server.
+      const first = await pc.client.workflow.execute(reindexWorkflow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: uniqueQueue('reindex-first'),
+        args: [reindexInput({ mode: 'full', requestedBy: 'tester' })],
+      });
       expect(first).toMatchObject({ generation: 1, swapped: true });
       const { result, handle } = await runExample('reindexWorkflow', (input) => input);
       const report = result as ReindexReport;

@@ -111,6 +111,8 @@ for (const backend of backends()) {
       expect(await store.site.entry('production', await slugOf('alphanode-000004'))).toEqual({
         release: { id: 'rel-a', tag: '2026.01.01-1', manifestHash: 'manifest-rel-a' },
         item: undefined,
+        // No search index yet: article pages show no similar posts.
+        searchGeneration: null,
       });
       expect(await store.site.revision('alphanode-000001', 99)).toBeUndefined();
       expect(await store.site.revision('no-such-source', 1)).toBeUndefined();

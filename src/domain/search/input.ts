@@ -17,7 +17,7 @@ export const VerifySettings = z.strictObject({
 });
 export type VerifySettings = z.infer<typeof VerifySettings>;
 
-export const DEFAULT_VERIFY: VerifySettings = { goldenQueries: 30, latencyFactor: 1.2, latencyGraceMs: 2 };
+export const DEFAULT_VERIFY: VerifySettings = { goldenQueries: 30, latencyFactor: 1.2, latencyGraceMs: 5 };
 /** Generations kept besides the live one, for rollback; older ones are dropped after a swap. */
 export const KEPT_GENERATIONS = 2;
 /** Batches one fill activity writes before it reports back (the workflow's progress moves between calls). */
