@@ -110,3 +110,28 @@ export function failureMappingInterceptor(): ActivityInterceptorsFactory {
     },
   });
 }
+
+/** Runs an activity's work, mapping anything it throws to the vocabulary (a cancellation stays one). */
+export async function mapped<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof CancelledFailure) throw error;
+    throw toApplicationFailure(error, doing);
+  }
+}
+
+/**
+ * Whether a lock holder's workflow still runs, asked of Temporal through the activity's client. A holder
+ * terminated or timed out never gives its lock back (the release lock, a building search generation);
+ * one Temporal does not know runs nothing.
+ */
+export async function holderRunningInTemporal(workflowId: string): Promise<boolean> {
+  try {
+    const described = await Context.current().client.workflow.getHandle(workflowId).describe();
+    return described.status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof Error && error.name === 'WorkflowNotFoundError') return false;
+    throw error;
+  }
+}

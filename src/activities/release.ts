@@ -1,4 +1,4 @@
-import { CancelledFailure, Context, log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { renderChangelog, CHANGELOG_LIST_LIMIT } from '../domain/release/changelog.js';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import type { CheckReport, Environment, ReleaseDecision, ReleaseStatus } from '../domain/release/model.js';
@@ -9,7 +9,7 @@ import { routesBetween } from '../release/routes.js';
 import { VerificationFailedError, verifyRoutes } from '../release/verify.js';
 import type { Store } from '../store/index.js';
 import { ReleaseInProgressError } from '../domain/release/errors.js';
-import { toApplicationFailure } from './failures.js';
+import { holderRunningInTemporal, mapped } from './failures.js';
 import type { ReleaseActivities } from './release-types.js';
 
 // The release's activities: the work of releaseWorkflow and rollbackWorkflow against the store, the
@@ -33,27 +33,6 @@ export type ReleaseActivityDeps = {
    */
   holderRunning?: (workflowId: string) => Promise<boolean>;
 };
-
-/** Asks Temporal through the activity's client; a workflow Temporal does not know runs nothing. */
-async function holderRunningInTemporal(workflowId: string): Promise<boolean> {
-  try {
-    const described = await Context.current().client.workflow.getHandle(workflowId).describe();
-    return described.status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof Error && error.name === 'WorkflowNotFoundError') return false;
-    throw error;
-  }
-}
-
-/** Runs fn, mapping anything it throws (a cancellation stays one). */
-async function mapped<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof CancelledFailure) throw error;
-    throw toApplicationFailure(error, doing);
-  }
-}
 
 /** Heartbeats when running as an activity; a plain call (a test, the benchmark) has no context. */
 function heartbeat(details: unknown): void {

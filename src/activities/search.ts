@@ -1,10 +1,10 @@
-import { CancelledFailure, Context, log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { fillGeneration, storeSimilar, verifyGeneration, type FillProgress } from '../search/reindex.js';
 import { surrogateKey } from '../domain/site/index.js';
 import type { CachePurger } from '../release/purger.js';
 import type { Store } from '../store/index.js';
 import { ReindexInProgressError } from '../store/search.js';
-import { toApplicationFailure } from './failures.js';
+import { holderRunningInTemporal, mapped } from './failures.js';
 import type { SearchActivities } from './search-types.js';
 
 // The reindex's activities: the work of reindexWorkflow against the store, each mapping its errors to
@@ -17,25 +17,6 @@ export type SearchActivityDeps = {
   /** Whether a building generation's workflow still runs (default: asked of Temporal through the activity's client). */
   holderRunning?: (workflowId: string) => Promise<boolean>;
 };
-
-async function holderRunningInTemporal(workflowId: string): Promise<boolean> {
-  try {
-    const described = await Context.current().client.workflow.getHandle(workflowId).describe();
-    return described.status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof Error && error.name === 'WorkflowNotFoundError') return false;
-    throw error;
-  }
-}
-
-async function mapped<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof CancelledFailure) throw error;
-    throw toApplicationFailure(error, doing);
-  }
-}
 
 /** The activity context, or undefined in a plain call (a test, the benchmark). */
 function context(): Context | undefined {

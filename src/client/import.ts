@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { type WorkflowHandle } from '@temporalio/client';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import { ImportRequest, importDetails, importSummary, type ImportProgress, type ImportWorkflowInput } from '../domain/import/index.js';
 import { describeIssues } from '../domain/input.js';
 import { WorkflowIds } from '../domain/names.js';
 import { importWorkflow } from '../workflows/import.js';
 import { progressQuery } from '../workflows/messages.js';
+import { startOrAttach } from './start.js';
 import type { PressroomClient } from './types.js';
 
 // Starting, watching and cancelling imports. Defaults are applied here (ImportRequest), never in the
@@ -39,25 +40,9 @@ export async function startImport(
 ): Promise<{ handle: ImportHandle; attached: boolean }> {
   const input = importInput(request);
   const workflowId = options.id ?? WorkflowIds.import(sourceHash(input.paths), input.dryRun);
-  const existing = pc.client.workflow.getHandle<typeof importWorkflow>(workflowId);
-  const running = await existing.describe().then(
-    (d) => d.status.name === 'RUNNING',
-    () => false,
-  );
-  if (running) return { handle: existing, attached: true };
-  const handle = await pc.client.workflow.start(importWorkflow, {
-    taskQueue: pc.config.temporal.taskQueue,
-    workflowId,
-    args: [input],
-    // Covers the race where another client started it between our look and our start.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    // The workflow sets its memo, search attributes and current details itself (a `temporal workflow
-    // start` gets the same); the static summary can only come from the starter, in the same words.
-    staticSummary: importSummary(input),
-    staticDetails: importDetails(input),
-  });
-  return { handle, attached: false };
+  // The workflow sets its memo, search attributes and current details itself (a `temporal workflow start`
+  // gets the same); the static summary can only come from the starter, in the same words.
+  return startOrAttach(pc, importWorkflow, { workflowId, args: [input], staticSummary: importSummary(input), staticDetails: importDetails(input) });
 }
 
 export async function importProgress(pc: PressroomClient, workflowId: string): Promise<ImportProgress> {

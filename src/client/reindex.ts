@@ -1,4 +1,4 @@
-import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import { describeIssues } from '../domain/input.js';
@@ -13,6 +13,7 @@ import {
 } from '../domain/search/input.js';
 import { reindexProgressQuery } from '../workflows/messages.js';
 import { reindexWorkflow } from '../workflows/reindex.js';
+import { startOrAttach } from './start.js';
 import type { PressroomClient } from './types.js';
 
 // Starting and watching reindexes. Defaults are applied here, never in the workflow: the input in
@@ -54,21 +55,7 @@ export function reindexWorkflowId(input: ReindexWorkflowInput, stamp: () => stri
 export async function startReindex(pc: PressroomClient, request: ReindexRequest): Promise<{ handle: ReindexHandle; attached: boolean }> {
   const input = reindexInput(request);
   const workflowId = reindexWorkflowId(input);
-  const existing = pc.client.workflow.getHandle<typeof reindexWorkflow>(workflowId);
-  const running = await existing.describe().then(
-    (d) => d.status.name === 'RUNNING',
-    () => false,
-  );
-  if (running) return { handle: existing, attached: true };
-  const handle = await pc.client.workflow.start(reindexWorkflow, {
-    taskQueue: pc.config.temporal.taskQueue,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    staticSummary: `${input.mode} reindex by ${input.requestedBy}`,
-  });
-  return { handle, attached: false };
+  return startOrAttach(pc, reindexWorkflow, { workflowId, args: [input], staticSummary: `${input.mode} reindex by ${input.requestedBy}` });
 }
 
 export async function reindexProgress(pc: PressroomClient, workflowId: string): Promise<ReindexProgress> {

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import { describeIssues } from '../domain/input.js';
@@ -14,6 +14,7 @@ import {
 import { approveReleaseUpdate, rejectReleaseUpdate, releaseStatusQuery } from '../workflows/messages.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { rollbackWorkflow } from '../workflows/rollback.js';
+import { startOrAttach } from './start.js';
 import type { PressroomClient } from './types.js';
 
 // Starting, deciding and watching releases and rollbacks. Defaults are applied here, never in the
@@ -61,21 +62,11 @@ export function rollbackInput(request: RollbackRequest): RollbackWorkflowInput {
 export async function startRelease(pc: PressroomClient, request: ReleaseRequest, releaseId: string): Promise<{ handle: ReleaseHandle; attached: boolean }> {
   const input = releaseInput(request);
   const workflowId = WorkflowIds.release(releaseId);
-  const existing = pc.client.workflow.getHandle<typeof releaseWorkflow>(workflowId);
-  const running = await existing.describe().then(
-    (d) => d.status.name === 'RUNNING',
-    () => false,
-  );
-  if (running) return { handle: existing, attached: true };
-  const handle = await pc.client.workflow.start(releaseWorkflow, {
-    taskQueue: pc.config.temporal.taskQueue,
+  return startOrAttach(pc, releaseWorkflow, {
     workflowId,
     args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     staticSummary: `release by ${input.requestedBy}${input.only ? ` of ${input.only.length} article(s)` : ' of every approved change'}${input.autoApprove ? ', auto-approve' : ''}`,
   });
-  return { handle, attached: false };
 }
 
 export async function startRollback(
@@ -84,21 +75,11 @@ export async function startRollback(
 ): Promise<{ handle: WorkflowHandle<typeof rollbackWorkflow>; attached: boolean }> {
   const input = rollbackInput(request);
   const workflowId = WorkflowIds.rollback(input.target);
-  const existing = pc.client.workflow.getHandle<typeof rollbackWorkflow>(workflowId);
-  const running = await existing.describe().then(
-    (d) => d.status.name === 'RUNNING',
-    () => false,
-  );
-  if (running) return { handle: existing, attached: true };
-  const handle = await pc.client.workflow.start(rollbackWorkflow, {
-    taskQueue: pc.config.temporal.taskQueue,
+  return startOrAttach(pc, rollbackWorkflow, {
     workflowId,
     args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     staticSummary: `rollback to ${input.target ?? 'the previous release'} by ${input.requestedBy}: ${input.reason}`,
   });
-  return { handle, attached: false };
 }
 
 /** A release's workflow id from what an operator types: the workflow id itself (release-…), or the release id (rel-…). */

@@ -308,12 +308,6 @@ async function syncTo(q: Queryable, generation: number, releaseId: string | null
   return { upserted: upsertedIds.size, removed: removed.filter((r) => !upsertedIds.has(String(r.source_id))).length };
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 export type SearchRepoOptions = {
   /** Results kept for repeated searches (0: none). */
   cacheEntries?: number;
