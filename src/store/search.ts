@@ -80,7 +80,7 @@ const REVIEWED = `(a.article->'meta'->'revision'->>'lastReviewed')::date`;
 
 /** The columns written for one release item `i` and its revision `a`. */
 const DOCUMENT_COLUMNS =
-  'source_id, revision, slug, title, summary, topic, problem, tools, stack, entities, difficulty, code_language, quality, last_reviewed, static_score, tsv';
+  'source_id, revision, slug, title, summary, topic, problem, tools, stack, entities, difficulty, code_language, quality, last_reviewed, static_score, tsv, title_tsv';
 const DOCUMENT_SELECT = `
   i.source_id, i.revision, i.slug, i.title,
   COALESCE(NULLIF(a.article->'meta'->>'summary', ''), a.article->>'lede'),
@@ -102,7 +102,8 @@ const DOCUMENT_SELECT = `
     jsonb_path_query_array(a.article, '$.sections[*].heading') ||
     jsonb_path_query_array(a.article, '$.sections[*].blocks[*].text') ||
     jsonb_path_query_array(a.article, '$.sections[*].blocks[*].items[*]') ||
-    jsonb_path_query_array(a.article, '$.sections[*].blocks[*].caption')), 'C')`;
+    jsonb_path_query_array(a.article, '$.sections[*].blocks[*].caption')), 'C'),
+  to_tsvector(${TEXT}, i.title)`;
 
 /**
  * The boost a document's rank is multiplied by: up to 1.25× for quality 100 (1.125× when it has none),
@@ -122,7 +123,7 @@ function staticScore(quality: string, reviewed: string): string {
 const HEADLINE_TEXT = `replace(replace(concat_ws(' ', p.title || '.', a.article->'meta'->>'summary', a.article->>'lede',
   (SELECT string_agg(x, ' ') FROM (SELECT x FROM jsonb_array_elements_text(jsonb_path_query_array(a.article, '$.sections[*].blocks[*] ? (@.type == "paragraph").text')) x LIMIT 3) x)),
   '${HIGHLIGHT_START}', ''), '${HIGHLIGHT_STOP}', '')`;
-const HEADLINE_OPTIONS = `StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`;
+const HEADLINE_OPTIONS = `StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=35, MinWords=15, MaxFragments=1`;
 
 /**
  * The head of a generation: its documents of static score >= the threshold, about HEAD_SHARE of them
@@ -161,14 +162,14 @@ function candidatesSql(table: string, head: Head, columns = 'd.source_id'): stri
 
 function searchSql(table: string, head: Head): string {
   return `WITH q AS (SELECT websearch_to_tsquery(${TEXT}, $1) AS q, phraseto_tsquery(${TEXT}, $1) AS phrase),
-    cand AS (SELECT * FROM ${candidatesSql(table, head, 'd.source_id, d.revision, d.slug, d.title, d.summary, d.quality, d.last_reviewed, d.difficulty, d.tools, d.stack, d.static_score, d.tsv')} c LIMIT ${SEARCH_CANDIDATES}),
+    cand AS (SELECT * FROM ${candidatesSql(table, head, 'd.source_id, d.revision, d.slug, d.title, d.summary, d.quality, d.last_reviewed, d.difficulty, d.tools, d.stack, d.static_score, d.tsv, d.title_tsv')} c LIMIT ${SEARCH_CANDIDATES}),
     ranked AS (
       SELECT c.source_id, c.revision, c.slug, c.title, c.summary, c.quality, c.last_reviewed, c.difficulty, c.tools, c.stack, t.phrase AS title_match,
              ts_rank('{0.05, 0.1, 0.3, 1.0}', c.tsv, q.q, 1) * c.static_score
                * CASE WHEN t.phrase THEN 2.0 WHEN t.every THEN 1.5 ELSE 1.0 END AS score,
              count(*) OVER () AS total
         FROM cand c, q,
-             LATERAL (SELECT ts_filter(c.tsv, '{a}') @@ q.phrase AS phrase, ts_filter(c.tsv, '{a}') @@ q.q AS every) t
+             LATERAL (SELECT c.title_tsv @@ q.phrase AS phrase, c.title_tsv @@ q.q AS every) t
        ORDER BY score DESC, c.source_id
        LIMIT $6 OFFSET $7)
     SELECT p.*, ts_headline(${TEXT}, ${HEADLINE_TEXT}, q.q, $8) AS headline
@@ -469,7 +470,8 @@ export function createSearchRepo(db: Queryable, options: SearchRepoOptions = {})
               quality        integer,
               last_reviewed  date,
               static_score   real NOT NULL,
-              tsv            tsvector NOT NULL
+              tsv            tsvector NOT NULL,
+              title_tsv      tsvector NOT NULL
             ) WITH (toast_tuple_target = 8160);
             -- The tsvector stays in the row (it fits): a search reads it for every candidate it ranks,
             -- and fetching it from the TOAST table cost more than the rest of a search together.
