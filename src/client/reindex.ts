@@ -1,5 +1,5 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { endedOutcome, type Ended } from './outcome.js';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import { describeIssues } from '../domain/input.js';
 import { WorkflowIds } from '../domain/names.js';
@@ -62,26 +62,17 @@ export async function reindexProgress(pc: PressroomClient, workflowId: string): 
   return pc.client.workflow.getHandle(workflowId).query(reindexProgressQuery);
 }
 
-export type ReindexOutcome =
-  | { kind: 'done'; report: ReindexReport }
-  | { kind: 'ended'; status: 'failed' | 'cancelled' | 'terminated' | 'timed out'; type: string; message: string; report: ReindexReport | null };
+export type ReindexOutcome = { kind: 'done'; report: ReindexReport } | Ended<ReindexReport>;
+
+function isReport(value: unknown): value is ReindexReport {
+  return typeof value === 'object' && value !== null && 'mode' in value && 'workflowId' in value;
+}
 
 /** How a reindex ended: its report, or the failure's type and message (with the report a failed verification carries). */
 export async function reindexResult(pc: PressroomClient, workflowId: string): Promise<ReindexOutcome> {
   try {
     return { kind: 'done', report: (await pc.client.workflow.result(workflowId)) as ReindexReport };
   } catch (error) {
-    if (!(error instanceof WorkflowFailedError)) throw error;
-    const cause = error.cause;
-    if (cause instanceof CancelledFailure) return { kind: 'ended', status: 'cancelled', type: 'Cancelled', message: 'the run was cancelled', report: null };
-    if (cause instanceof TerminatedFailure)
-      return { kind: 'ended', status: 'terminated', type: 'Terminated', message: cause.message || error.message, report: null };
-    if (cause instanceof TimeoutFailure) return { kind: 'ended', status: 'timed out', type: 'TimedOut', message: cause.message || error.message, report: null };
-    if (cause instanceof ApplicationFailure) {
-      const details = cause.details?.[0];
-      const report = typeof details === 'object' && details !== null && 'mode' in details ? (details as ReindexReport) : null;
-      return { kind: 'ended', status: 'failed', type: cause.type ?? 'Unexpected', message: cause.message, report };
-    }
-    return { kind: 'ended', status: 'failed', type: cause?.name ?? 'Unexpected', message: cause?.message ?? error.message, report: null };
+    return endedOutcome(error, isReport);
   }
 }

@@ -1,5 +1,5 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { endedOutcome, type Ended } from './outcome.js';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import { describeIssues } from '../domain/input.js';
 import { WorkflowIds } from '../domain/names.js';
@@ -103,9 +103,7 @@ export function releaseIdOf(ref: string): string {
 }
 
 /** How a release or rollback run ended: live with its report, or not, with the failure's type and message (and the report when the workflow made one). */
-export type ReleaseOutcome =
-  | { kind: 'live'; report: ReleaseReport }
-  | { kind: 'ended'; status: 'failed' | 'cancelled' | 'terminated' | 'timed out'; type: string; message: string; report: ReleaseReport | null };
+export type ReleaseOutcome = { kind: 'live'; report: ReleaseReport } | Ended<ReleaseReport>;
 
 function isReport(value: unknown): value is ReleaseReport {
   return typeof value === 'object' && value !== null && typeof (value as { step?: unknown }).step === 'string' && 'workflowId' in value;
@@ -117,17 +115,7 @@ function isReport(value: unknown): value is ReleaseReport {
  * timed out, cancelled, a bad input) carries no report. Any other error is not an outcome: rethrown.
  */
 export function releaseOutcomeOf(error: unknown): ReleaseOutcome {
-  if (!(error instanceof WorkflowFailedError)) throw error;
-  const cause = error.cause;
-  if (cause instanceof CancelledFailure) return { kind: 'ended', status: 'cancelled', type: 'Cancelled', message: 'the run was cancelled', report: null };
-  if (cause instanceof TerminatedFailure)
-    return { kind: 'ended', status: 'terminated', type: 'Terminated', message: cause.message || error.message, report: null };
-  if (cause instanceof TimeoutFailure) return { kind: 'ended', status: 'timed out', type: 'TimedOut', message: cause.message || error.message, report: null };
-  if (cause instanceof ApplicationFailure) {
-    const report = cause.details?.[0];
-    return { kind: 'ended', status: 'failed', type: cause.type ?? 'Unexpected', message: cause.message, report: isReport(report) ? report : null };
-  }
-  return { kind: 'ended', status: 'failed', type: cause?.name ?? 'Unexpected', message: cause?.message ?? error.message, report: null };
+  return endedOutcome(error, isReport);
 }
 
 /** Waits for a release's or rollback's end (following its runs); a lost connection is thrown for the caller to retry. */

@@ -14,7 +14,7 @@ import {
 import { parseInput } from './input.js';
 import { reindexProgressQuery } from './messages.js';
 import { searchBuild, searchFill, searchStore } from './profiles.js';
-import { describeFailure, now } from './release-run.js';
+import { describeFailure, now } from './failure.js';
 import { markOutcome, markStarted, markThrown } from './search-attributes.js';
 
 export type { ReindexReport, ReindexWorkflowInput } from '../domain/search/input.js';

@@ -1,17 +1,7 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  ParentClosePolicy,
-  TimeoutFailure,
-  log,
-  patched,
-  proxyActivities,
-  setCurrentDetails,
-  startChild,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, ParentClosePolicy, log, patched, proxyActivities, setCurrentDetails, startChild } from '@temporalio/workflow';
 import type { ReleaseActivities } from '../activities/release-types.js';
-import { ErrorType } from '../domain/errors.js';
+import type { ErrorType } from '../domain/errors.js';
+import { describeFailure, now } from './failure.js';
 import type { ReleaseReport, ReleaseStep } from '../domain/release/input.js';
 import type { ReleaseMachine } from '../domain/release/machine.js';
 import { RunOutcome, WorkflowIds } from '../domain/names.js';
@@ -45,19 +35,6 @@ export const steps = {
 /** The steps that must land whatever happened before them: moving production back, and recording the outcome. */
 export const mustLand = { pointEnvironment: landing.pointEnvironment, purgeRoutes: landing.purgeRoutes, recordReleaseOutcome: landing.recordReleaseOutcome };
 
-const VOCABULARY = new Set<string>(Object.values(ErrorType));
-
-/** A failure's vocabulary type and message: an activity's ApplicationFailure speaks for itself, anything else is Unexpected. */
-export function describeFailure(error: unknown): { type: ErrorType; message: string } {
-  const failure = error instanceof ActivityFailure ? error.cause : error;
-  if (failure instanceof ApplicationFailure) {
-    const type = failure.type && VOCABULARY.has(failure.type) ? (failure.type as ErrorType) : ErrorType.Unexpected;
-    return { type, message: failure.message };
-  }
-  if (failure instanceof TimeoutFailure) return { type: ErrorType.Unexpected, message: `timed out (${failure.timeoutType})` };
-  return { type: ErrorType.Unexpected, message: failure instanceof Error ? failure.message : String(failure) };
-}
-
 const OUTCOME: Partial<Record<ReleaseStep, RunOutcome>> = {
   live: RunOutcome.live,
   rejected: RunOutcome.rejected,
@@ -65,9 +42,6 @@ const OUTCOME: Partial<Record<ReleaseStep, RunOutcome>> = {
   failed: RunOutcome.failed,
   'rolled-back': RunOutcome.rolledBack,
 };
-
-/** Now, as workflow code sees it (deterministic: the SDK's Date is the workflow task's time). */
-export const now = (): string => new Date().toISOString();
 
 export function showDetails(machine: ReleaseMachine): void {
   setCurrentDetails(machine.details());

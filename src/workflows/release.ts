@@ -6,7 +6,8 @@ import { COMPENSATION_ACTOR, ReleaseMachine, stepWords } from '../domain/release
 import { RunOutcome, WorkflowKind } from '../domain/names.js';
 import { parseInput } from './input.js';
 import { approveReleaseUpdate, rejectReleaseUpdate, releaseStatusQuery } from './messages.js';
-import { describeFailure, finishFailed, goLive, mustLand, now, recordStatus, releaseLock, showDetails, steps } from './release-run.js';
+import { describeFailure, now } from './failure.js';
+import { finishFailed, goLive, mustLand, recordStatus, releaseLock, showDetails, steps } from './release-run.js';
 import { markOutcome, markSource, markStarted } from './search-attributes.js';
 
 export type { ReleaseReport, ReleaseStatusView, ReleaseWorkflowInput } from '../domain/release/input.js';

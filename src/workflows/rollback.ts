@@ -5,7 +5,8 @@ import { ReleaseMachine, stepWords } from '../domain/release/machine.js';
 import { WorkflowKind } from '../domain/names.js';
 import { parseInput } from './input.js';
 import { releaseStatusQuery } from './messages.js';
-import { describeFailure, finishFailed, goLive, now, releaseLock, showDetails, steps } from './release-run.js';
+import { describeFailure, now } from './failure.js';
+import { finishFailed, goLive, releaseLock, showDetails, steps } from './release-run.js';
 import { markSource, markStarted } from './search-attributes.js';
 
 export type { RollbackWorkflowInput } from '../domain/release/input.js';
