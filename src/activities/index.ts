@@ -1,5 +1,6 @@
 import type { Store } from '../store/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
+import { createFreshnessActivities } from './freshness.js';
 import { createImportActivities } from './import.js';
 import { createProbeActivities } from './probe.js';
 import { createReleaseActivities, type ReleaseActivityDeps } from './release.js';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewActivities(deps),
     ...createReleaseActivities(deps),
     ...createSearchActivities(deps),
+    ...createFreshnessActivities(deps),
   };
 }
 

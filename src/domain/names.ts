@@ -22,6 +22,10 @@ export const WorkflowIds = {
   reindexIncremental: (trigger: string) => `reindex-incremental-${trigger}`,
   /** `reindex-rollback`: a second identical rollback attaches. */
   reindexRollback: () => 'reindex-rollback',
+  /** `freshness-sweep-<stamp>` when an operator starts one; a schedule's runs are `scheduled-<schedule id>-<time>`. */
+  freshnessSweep: (stamp: string) => `freshness-sweep-${stamp}`,
+  /** The workflow id a schedule's action names; Temporal appends each run's scheduled time. */
+  scheduled: (scheduleId: string) => `scheduled-${scheduleId}`,
 } as const;
 
 /**
@@ -47,7 +51,15 @@ export function searchAttributeFlags(): string[] {
 }
 
 /** PressroomKind's values: one per workflow type. */
-export const WorkflowKind = { import: 'import', review: 'review', probe: 'probe', release: 'release', rollback: 'rollback', reindex: 'reindex' } as const;
+export const WorkflowKind = {
+  import: 'import',
+  review: 'review',
+  probe: 'probe',
+  release: 'release',
+  rollback: 'rollback',
+  reindex: 'reindex',
+  sweep: 'sweep',
+} as const;
 export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
 
 /**

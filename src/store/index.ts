@@ -3,6 +3,7 @@ import { migrate } from './migrations.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import { createArticleRepo } from './articles.js';
+import { createFreshnessRepo } from './freshness.js';
 import { createImportRepo } from './imports.js';
 import { createProbeRepo } from './probes.js';
 import { createReleaseRepo } from './releases.js';
@@ -19,6 +20,7 @@ export type Store = {
   site: ReturnType<typeof createSiteRepo>;
   releases: ReturnType<typeof createReleaseRepo>;
   search: ReturnType<typeof createSearchRepo>;
+  freshness: ReturnType<typeof createFreshnessRepo>;
   close(): Promise<void>;
 };
 
@@ -55,6 +57,7 @@ export function repositories(q: Queryable) {
     site: createSiteRepo(q),
     releases: createReleaseRepo(q),
     search: createSearchRepo(q),
+    freshness: createFreshnessRepo(q),
   };
 }
 

@@ -251,6 +251,22 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (generation, source_id)
       );`,
   },
+  {
+    id: 9,
+    name: 'freshness sweeps',
+    // One row per sweep (its workflow id): a retried activity finds its sweep done and reports the same
+    // articles instead of sweeping again. The whole list is kept here; the workflow reports its head.
+    sql: `
+      CREATE TABLE freshness_sweeps (
+        sweep_id      text PRIMARY KEY,
+        requested_by  text NOT NULL,
+        max_age_days  integer NOT NULL,
+        cutoff        date NOT NULL,
+        source_ids    text[] NOT NULL,
+        undated       integer NOT NULL,
+        swept_at      timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every process that migrates this database.

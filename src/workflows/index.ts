@@ -6,3 +6,4 @@ export { reviewWorkflow } from './review.js';
 export { releaseWorkflow } from './release.js';
 export { rollbackWorkflow } from './rollback.js';
 export { reindexWorkflow } from './reindex.js';
+export { freshnessSweepWorkflow } from './freshness.js';
