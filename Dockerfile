@@ -8,6 +8,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
 COPY tsconfig.json ./
+COPY pressroom.schedules.json ./
 # The workflow bundle is built once here, from the sources just copied (the SDK's `production`
 # sample): a worker starting from the image loads it instead of running webpack and swc at start.
 RUN mkdir -p dist && node bin/pressroom.mjs bundle-workflows dist/workflow-bundle.js

@@ -43,3 +43,15 @@ export async function connectClient(config: Config): Promise<PressroomClient> {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return { client, connection, config, close: () => connection.close() };
 }
+export { loadSchedulesFile, desiredSchedules, SchedulesFileError, type DesiredSchedule } from './client/schedules/desired.js';
+export { applyPlan, driftReport, planSchedules, type AppliedStep, type DriftReport, type Plan, type PlanStep } from './client/schedules/apply.js';
+export {
+  backfillSchedule,
+  listViews,
+  localTime,
+  pauseSchedule,
+  scheduleView,
+  triggerSchedule,
+  unpauseSchedule,
+  type ScheduleView,
+} from './client/schedules/status.js';

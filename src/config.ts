@@ -41,6 +41,8 @@ export const Env = z.object({
     z.url({ protocol: /^https?$/, error: 'expected the public site origin, for example https://alphanode.dev' }).optional(),
   ),
   REVIEW_POLICY: ReviewPolicy.default('flagged'),
+  IMPORT_INBOX: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PRESSROOM_SCHEDULES_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(250),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -84,6 +86,10 @@ export type Config = {
   siteUrl?: string | undefined;
   reviewPolicy: ReviewPolicy;
   import: { batchSize: number; concurrency: number };
+  /** Where exports are dropped for the nightly scheduled import (`${IMPORT_INBOX}` in the schedules file). */
+  importInbox: string;
+  /** The schedules file `pressroom schedules` and `pressroom dev` apply. */
+  schedulesFile: string;
   shutdownGraceMs: number;
   /** The level of the SDK Runtime's logger, which the worker's own logs go through too. */
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -136,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     siteUrl: e.SITE_URL?.replace(/\/+$/, ''),
     reviewPolicy: e.REVIEW_POLICY,
     import: { batchSize: e.IMPORT_BATCH_SIZE, concurrency: e.IMPORT_CONCURRENCY },
+    importInbox: resolve(e.IMPORT_INBOX ?? resolve(dataDir, 'inbox')),
+    schedulesFile: resolve(e.PRESSROOM_SCHEDULES_FILE ?? 'pressroom.schedules.json'),
     shutdownGraceMs: e.PRESSROOM_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     metrics: { bindAddress: e.PRESSROOM_METRICS_ADDRESS },

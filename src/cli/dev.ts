@@ -1,7 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectClient, startImport } from '../client.js';
+import { applyPlan, connectClient, loadSchedulesFile, planSchedules, startImport } from '../client.js';
 import { loadConfig, type Config } from '../config.js';
 import { searchAttributeFlags } from '../domain/names.js';
 import { writeSynthCorpus } from '../sources/synth-corpus.js';
@@ -24,7 +24,8 @@ Starts the whole stack on this machine:
   - the database (PGlite in DIR/db, or DATABASE_URL), migrated
   - the worker and its HTTP API (/health) on --http-port (default PRESSROOM_HTTP_PORT or 8080)
 On the first start it imports a sample corpus: ${SAMPLE_SIZE} synthetic exports, some malformed, so the
-Web UI shows a real import run with rejections (--no-sample skips it).
+Web UI shows a real import run with rejections (--no-sample skips it). Then it applies the schedules
+file (PRESSROOM_SCHEDULES_FILE or ./pressroom.schedules.json; --no-schedules skips it).
 Every port is checked before anything starts: a port in use is an error naming its holder, never
 a server to share. Ctrl-C stops everything; so does the death of this process (kill -9 included),
 or of its Temporal server. One dev per data dir. A second start reuses the persisted state.
@@ -35,7 +36,8 @@ the CLI needs to reach this stack.
   --ui-port N     Temporal Web UI port (default --port + 1000)
   --http-port N   worker HTTP API port
   --data-dir DIR  data directory (default PRESSROOM_DATA_DIR or .pressroom)
-  --no-sample     do not import the sample corpus on first start`;
+  --no-sample     do not import the sample corpus on first start
+  --no-schedules  do not apply the schedules file`;
 
 /** Writes the sample corpus and starts its import, once per data directory. */
 async function importSampleOnce(config: Config): Promise<string | undefined> {
@@ -53,7 +55,26 @@ async function importSampleOnce(config: Config): Promise<string | undefined> {
   }
 }
 
-export type DevOptions = { port?: number; uiPort?: number; httpPort?: number; dataDir?: string; sample: boolean };
+export type DevOptions = { port?: number; uiPort?: number; httpPort?: number; dataDir?: string; sample: boolean; schedules?: boolean };
+
+/**
+ * Applies the schedules file (PRESSROOM_SCHEDULES_FILE or ./pressroom.schedules.json), so the Web UI's
+ * Schedules page shows them. A missing or broken file is reported and the stack runs on without it.
+ */
+async function applySchedules(config: Config): Promise<string> {
+  if (!existsSync(config.schedulesFile)) return `none (no ${config.schedulesFile})`;
+  // The nightly import reads the inbox: an empty one imports nothing, a missing one would fail every night.
+  mkdirSync(config.importInbox, { recursive: true });
+  const desired = await loadSchedulesFile(config.schedulesFile, config);
+  const pc = await connectClient(config);
+  try {
+    const applied = await applyPlan(pc.client, await planSchedules(pc.client, desired, { taskQueue: config.temporal.taskQueue }), 'pressroom dev');
+    const changed = applied.filter((s) => s.done !== 'unchanged').length;
+    return `${desired.length} from ${config.schedulesFile} (${changed} changed; pressroom schedules list)`;
+  } finally {
+    await pc.close();
+  }
+}
 
 function lockedMessage(error: DataDirLockedError, dataDir: string): string {
   const { holder } = error;
@@ -102,7 +123,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     const metrics = /^(.+):(\d+)$/.exec(config.metrics.bindAddress ?? '');
     if (metrics) needed.push({ port: Number(metrics[2]), role: 'worker metrics', flag: 'PRESSROOM_METRICS_ADDRESS=host:N', host: metrics[1]! });
     await assertPortsFree(needed, '127.0.0.1', logFile);
-    return await runStack(config, { port, uiPort, sample: options.sample, logFile, dbFile, pidFile });
+    return await runStack(config, { port, uiPort, sample: options.sample, schedules: options.schedules !== false, logFile, dbFile, pidFile });
   } catch (error) {
     if (error instanceof PortInUseError || error instanceof LeftoverServerError || error instanceof DevServerError) {
       console.error(`pressroom dev: ${error.message}`);
@@ -116,7 +137,7 @@ export async function runDev(options: DevOptions): Promise<number> {
 
 async function runStack(
   config: Config,
-  stack: { port: number; uiPort: number; sample: boolean; logFile: string; dbFile: string; pidFile: string },
+  stack: { port: number; uiPort: number; sample: boolean; schedules: boolean; logFile: string; dbFile: string; pidFile: string },
 ): Promise<number> {
   console.log(`starting Temporal dev server on 127.0.0.1:${stack.port} (state in ${config.dataDir}, log in ${stack.logFile}) …`);
   const server = await startDevServer({
@@ -147,6 +168,14 @@ async function runStack(
       if (serverDied) return await stopAfterServerDied(worker, sample as DevServerExit, stack.logFile);
       if (sample)
         console.log(`  Sample import    ${sample as string}: ${SAMPLE_SIZE} synthetic exports, some malformed (see the Web UI; pressroom rejections)\n`);
+    }
+    if (stack.schedules) {
+      const applied = await Promise.race([
+        applySchedules(config).catch((error: unknown) => `not applied: ${error instanceof Error ? error.message : String(error)}`),
+        died,
+      ]);
+      if (serverDied) return await stopAfterServerDied(worker, applied as DevServerExit, stack.logFile);
+      console.log(`  Schedules        ${applied as string}\n`);
     }
     console.log('Press Ctrl-C to stop.');
     // The SDK's Runtime turns SIGINT/SIGTERM into worker.shutdown(); once the worker has drained
@@ -196,6 +225,7 @@ export async function run(args: string[]): Promise<number> {
       'http-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'no-sample': { type: 'boolean' },
+      'no-schedules': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     false,
@@ -204,7 +234,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const options: DevOptions = { sample: !values['no-sample'] };
+  const options: DevOptions = { sample: !values['no-sample'], schedules: !values['no-schedules'] };
   const port = parsePort('port', values.port);
   const uiPort = parsePort('ui-port', values['ui-port']);
   const httpPort = parsePort('http-port', values['http-port']);

@@ -44,6 +44,7 @@ function commandPath(argv: string[]): string[] {
     review: ['approve', 'reject'],
     release: ['approve', 'reject', 'show', 'status'],
     reindex: ['rollback', 'generations'],
+    schedules: ['apply', 'list', 'describe', 'pause', 'unpause', 'trigger', 'backfill', 'drift'],
   };
   const [first, second] = argv;
   if (first === undefined || first.startsWith('-')) return [];

@@ -4,6 +4,7 @@
 
 import { Command, Option } from 'commander';
 import { MAX_SOURCE_PATHS } from '../domain/import/model.js';
+import { OVERLAP_POLICIES } from '../domain/schedules/file.js';
 import { MAX_OFFSET } from '../http/contract.js';
 import { SEARCH_MAX_PAGE, SEARCH_PAGE_SIZE } from '../domain/search/query.js';
 import { fraction, nonEmpty, port, wholeNumber } from './args.js';
@@ -55,6 +56,7 @@ export function buildProgram(cli: Cli): Program {
     .option('--http-port <n>', 'worker HTTP API port (default: PRESSROOM_HTTP_PORT or 8080)', port('http-port'))
     .option('--data-dir <dir>', 'data directory (default: PRESSROOM_DATA_DIR or .pressroom)', nonEmpty('data-dir', 'a directory'))
     .option('--no-sample', 'do not import the sample corpus on the first start')
+    .option('--no-schedules', 'do not apply the schedules file (PRESSROOM_SCHEDULES_FILE or ./pressroom.schedules.json)')
     .action(function (this: Command) {
       return run(async () => (await import('./dev-command.js')).dev(this.opts(), cli))();
     });
@@ -295,6 +297,79 @@ export function buildProgram(cli: Cli): Program {
     .addHelpText('after', '\nExit status: 0 searched (even with no results), 1 no index yet or the worker is unreachable, 2 usage error.')
     .action(function (this: Command, words: string[]) {
       return run(async () => (await import('./search.js')).search(words, this.opts(), cli))();
+    });
+
+  const overlapOption = () =>
+    new Option('--overlap <policy>', "overlap policy for these runs (default: the schedule's own)").choices(Object.keys(OVERLAP_POLICIES));
+  const fileOption = () => new Option('--file <path>', 'the schedules file (default: PRESSROOM_SCHEDULES_FILE or ./pressroom.schedules.json)');
+  const schedulesCommand = sub(program, 'schedules', 'Temporal Schedules from pressroom.schedules.json: apply, list, describe, pause, trigger, backfill, drift')
+    .enablePositionalOptions()
+    .addHelpText(
+      'after',
+      '\nThe file declares every schedule Pressroom owns (README "Schedules"). apply makes the server match it and touches only' +
+        "\nschedules whose memo carries Pressroom's mark; drift exits 1 when the server differs, for a monitor.",
+    );
+  sub(schedulesCommand, 'apply', 'make the server match the file: print the plan (create, update, replace, delete), then do it')
+    .addOption(fileOption())
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--by <name>', 'who applies (recorded in the note of schedules it creates; default: your user name)', text('by', 'a name'))
+    .option('--json', `${JSON_DOCUMENT}: {"file", "dryRun", "plan": [{"id", "action", "differences"}], "applied": [{"id", "action", "done"}]}`)
+    .addHelpText(
+      'after',
+      "\nApplying twice changes nothing the second time. Exit status: 0 applied (or nothing to do), 1 refused (bad file, a schedule that is not Pressroom's), 2 usage error.",
+    )
+    .action(function (this: Command) {
+      return run(async () => (await import('./schedules.js')).apply(this.opts(), cli))();
+    });
+  sub(schedulesCommand, 'list', "Pressroom's schedules: timetable, next 5 fire times in their zone, last run, pause, missed and skipped counts, flags")
+    .addOption(fileOption())
+    .option('--from <instant>', 'show the 5 fire times from this ISO date or date-time instead of from now (e.g. across a DST change)')
+    .option('--json', LIST_JSON_HELP)
+    .action(function (this: Command) {
+      return run(async () => (await import('./schedules.js')).list(this.opts(), cli))();
+    });
+  sub(schedulesCommand, 'describe', 'one schedule in full: what list shows, its recent runs and its rollback note')
+    .argument('<id>', 'the schedule id')
+    .option('--from <instant>', 'show the 5 fire times from this ISO date or date-time instead of from now')
+    .option('--json', JSON_DOCUMENT)
+    .action(function (this: Command, id: string) {
+      return run(async () => (await import('./schedules.js')).describe(id, this.opts(), cli))();
+    });
+  for (const paused of [true, false]) {
+    sub(
+      schedulesCommand,
+      paused ? 'pause' : 'unpause',
+      paused ? 'stop a schedule from starting runs; who, when and why are kept on it' : 'let a paused schedule start runs again',
+    )
+      .argument('<id>', 'the schedule id')
+      .requiredOption('--reason <text>', 'why (required; shown by list and in the Web UI)', text('reason', 'a reason'))
+      .option('--by <name>', 'who (default: your user name)', text('by', 'a name'))
+      .option('--json', `${JSON_DOCUMENT}: the schedule after the change`)
+      .action(function (this: Command, id: string) {
+        return run(async () => (await import('./schedules.js')).pause(paused, id, this.opts(), cli))();
+      });
+  }
+  sub(schedulesCommand, 'trigger', "start the schedule's workflow now and print the run it started")
+    .argument('<id>', 'the schedule id')
+    .addOption(overlapOption())
+    .option('--json', `${JSON_DOCUMENT}: {"scheduleId", "workflowId"}`)
+    .action(function (this: Command, id: string) {
+      return run(async () => (await import('./schedules.js')).trigger(id, this.opts(), cli))();
+    });
+  sub(schedulesCommand, 'backfill', 'take the runs the schedule would have taken between --from and --to, now')
+    .argument('<id>', 'the schedule id')
+    .requiredOption('--from <instant>', 'start, an ISO date (midnight UTC) or date-time (UTC unless it has an offset)')
+    .requiredOption('--to <instant>', 'end, the same forms')
+    .addOption(overlapOption())
+    .option('--json', `${JSON_DOCUMENT}: {"scheduleId", "from", "to", "overlap"}`)
+    .action(function (this: Command, id: string) {
+      return run(async () => (await import('./schedules.js')).backfill(id, this.opts(), cli))();
+    });
+  sub(schedulesCommand, 'drift', 'compare the server with the file; exit 1 when they differ (for a monitor)')
+    .addOption(fileOption())
+    .option('--json', `${JSON_DOCUMENT}: {"file", "inSync", "checkedAt", "schedules": [{"id", "status", "differences"}]}`)
+    .action(function (this: Command) {
+      return run(async () => (await import('./schedules.js')).drift(this.opts(), cli))();
     });
 
   sub(program, 'probe', 'run probeWorkflow: write one row through an activity and read it back')

@@ -51,6 +51,10 @@ export const ErrorType = {
   SearchIndexNotFound: 'SearchIndexNotFound',
   /** A new search generation failed its verification: it was not swapped in. Not retryable: the content or the index must change. */
   ReindexVerificationFailed: 'ReindexVerificationFailed',
+  /** A schedule in the schedules file has the id of a schedule Pressroom does not own, or two applies raced. Not retryable: rename the entry or remove the other schedule. */
+  ScheduleConflict: 'ScheduleConflict',
+  /** No schedule has that id, or it is not one of Pressroom's. Not retryable. */
+  ScheduleNotFound: 'ScheduleNotFound',
   /** Anything not classified above: a bug or an unforeseen fault. Retried a bounded number of times, logged with its stack. */
   Unexpected: 'Unexpected',
 } as const;
@@ -76,6 +80,8 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.ReindexInProgress,
   ErrorType.SearchIndexNotFound,
   ErrorType.ReindexVerificationFailed,
+  ErrorType.ScheduleConflict,
+  ErrorType.ScheduleNotFound,
 ];
 
 /**

@@ -11,12 +11,17 @@ describe('pressroom dev flags', () => {
   it('are parsed into runDev options', async () => {
     const run = await runCli(['dev', '--port', '7300', '--ui-port', '8300', '--http-port', '8181', '--data-dir', '/tmp/d', '--no-sample']);
     expect(run.code, run.stderr).toBe(0);
-    expect(runDev).toHaveBeenCalledWith({ port: 7300, uiPort: 8300, httpPort: 8181, dataDir: '/tmp/d', sample: false });
+    expect(runDev).toHaveBeenCalledWith({ port: 7300, uiPort: 8300, httpPort: 8181, dataDir: '/tmp/d', sample: false, schedules: true });
   });
 
   it('leave defaults to the stack', async () => {
     await runCli(['dev']);
-    expect(runDev).toHaveBeenCalledWith({ sample: true });
+    expect(runDev).toHaveBeenCalledWith({ sample: true, schedules: true });
+  });
+
+  it('--no-schedules leaves the schedules file unapplied', async () => {
+    await runCli(['dev', '--no-schedules']);
+    expect(runDev).toHaveBeenCalledWith({ sample: true, schedules: false });
   });
 
   it('refuse a bad port before anything starts', async () => {

@@ -93,6 +93,22 @@ describe('pressroom dev', () => {
       expect(first.output()).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port} PRESSROOM_API_URL=http://127.0.0.1:${httpPort}`);
       const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
       expect(ui.status).toBe(200);
+      // The default schedules are applied, and the Web UI's Schedules page (its API) lists them with their memo.
+      expect(first.output()).toMatch(/Schedules\s+4 from \S*pressroom\.schedules\.json \(4 changed/);
+      expect(existsSync(join(dataDir, 'inbox'))).toBe(true);
+      const listed = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/schedules`)).json()) as {
+        schedules?: Array<{ scheduleId: string }>;
+      };
+      expect((listed.schedules ?? []).map((s) => s.scheduleId).sort()).toEqual([
+        'daily-freshness-sweep',
+        'hourly-incremental-reindex',
+        'nightly-import',
+        'weekly-full-reindex',
+      ]);
+      const page = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/schedules/nightly-import`)).json()) as {
+        memo?: { fields?: Record<string, unknown> };
+      };
+      expect(Object.keys(page.memo?.fields ?? {})).toEqual(expect.arrayContaining(['owner', 'expectedDuration', 'rollbackNote', 'pressroom']));
 
       const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
       const client = new Client({ connection });
@@ -142,6 +158,9 @@ describe('pressroom dev', () => {
       expect(description.status.name).toBe('COMPLETED');
       // The sample is imported once per data directory, not on every start.
       expect(second.output()).not.toContain('Sample import');
+      // Applying the same file again on the persisted server changes nothing.
+      await waitFor('the ready banner again', () => second.output().includes('Press Ctrl-C to stop.'));
+      expect(second.output()).toMatch(/Schedules\s+4 from \S*pressroom\.schedules\.json \(0 changed/);
       const sampleId = /Sample import\s+(import-[0-9a-f]+)/.exec(first.output())?.[1];
       expect((await client.workflow.getHandle(sampleId!).describe()).runId).toBe(sampleRunId);
       await connection.close();

@@ -9,6 +9,7 @@ import { connectClient, startImport, type PressroomClient } from '../../src/clie
 import { decideRelease, startRelease } from '../../src/client/release.js';
 import { reindexInput } from '../../src/client/reindex.js';
 import { reindexWorkflow } from '../../src/workflows/reindex.js';
+import type { FreshnessSweepReport } from '../../src/domain/freshness.js';
 import type { ReindexReport } from '../../src/domain/search/input.js';
 import type { Config } from '../../src/config.js';
 import { importMemo, importSummary } from '../../src/domain/import/index.js';
@@ -217,6 +218,7 @@ for (const backend of backends().slice(0, 1)) {
 
     it('documents exactly the workflows the worker serves', () => {
       expect([...examples.keys()].sort()).toEqual([
+        'freshnessSweepWorkflow',
         'importWorkflow',
         'probeWorkflow',
         'reindexWorkflow',
@@ -419,6 +421,17 @@ for (const backend of backends().slice(0, 1)) {
       expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'release', outcome: 'rejected' });
       // Decided once: a later decision is refused.
       expect(await temporalRefuses(decisionCommand('approveRelease', workflowId))).toMatch(/already completed|not awaiting approval/);
+    });
+
+    it('freshnessSweepWorkflow: the README example sends articles not reviewed within maxAgeDays back to review', async () => {
+      // Last in this file: the release examples above need their articles approved.
+      const { result, handle } = await runExample('freshnessSweepWorkflow', (input) => ({ ...input, maxAgeDays: 400 }));
+      const report = result as FreshnessSweepReport;
+      expect(report).toMatchObject({ sweepId: handle.workflowId, maxAgeDays: 400, truncated: false });
+      expect(report.stale).toBe(report.sourceIds.length);
+      expect(report.stale).toBeGreaterThan(0);
+      for (const id of report.sourceIds) expect((await worker.store.articles.get(id))?.reviewState).toBe('pending');
+      expect(searchAttributes(await handle.describe())).toMatchObject({ kind: 'sweep', outcome: 'completed' });
     });
 
     it('a bad releaseWorkflow input from the CLI fails at once, naming each field', async () => {

@@ -173,6 +173,21 @@ describe('docker/temporal-schema.sh', () => {
   });
 });
 
+describe('the schedules service', () => {
+  it('applies the schedules file baked into the image, on the worker\'s task queue, once Temporal is set up', () => {
+    const lines = service('schedules');
+    expect(scalar(lines, 'build')).toBe('.');
+    expect(lines.join('\n')).toMatch(/temporal-setup:\n\s+condition: service_completed_successfully/);
+    expect(scalar(lines, 'command')).toBe('["node", "bin/pressroom.mjs", "schedules", "apply", "--by", "docker-compose"]');
+    const env = mapping(lines, 'environment');
+    const worker = mapping(service('worker'), 'environment');
+    for (const key of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'IMPORT_INBOX']) expect(env[key], key).toBe(worker[key]);
+    // The inbox the schedule names is where the workers read it.
+    expect(list(service('worker'), 'volumes')).toContain(`import-inbox:${worker.IMPORT_INBOX}`);
+    expect(dockerfile).toMatch(/^COPY pressroom\.schedules\.json \.\/$/m);
+  });
+});
+
 describe('Dockerfile', () => {
   it('builds the workflow bundle into the image and points the worker at it', () => {
     const workdir = /^WORKDIR (\S+)$/m.exec(dockerfile)?.[1];
