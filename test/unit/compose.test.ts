@@ -174,7 +174,7 @@ describe('docker/temporal-schema.sh', () => {
 });
 
 describe('the schedules service', () => {
-  it('applies the schedules file baked into the image, on the worker\'s task queue, once Temporal is set up', () => {
+  it("applies the schedules file baked into the image, on the worker's task queue, once Temporal is set up", () => {
     const lines = service('schedules');
     expect(scalar(lines, 'build')).toBe('.');
     expect(lines.join('\n')).toMatch(/temporal-setup:\n\s+condition: service_completed_successfully/);
