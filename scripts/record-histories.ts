@@ -14,6 +14,7 @@ import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startWorker } from '../src/worker.js';
+import { freshnessSweepWorkflow } from '../src/workflows/freshness.js';
 import { reviewWorkflow } from '../src/workflows/review.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -37,6 +38,12 @@ try {
     workflowId: 'review-replay',
     args: [{ decision: 'approve', sourceIds: ['replay-unknown'], reviewer: 'replay' }],
   });
+  // After the import, so it sweeps real articles (the synthetic dates are years old).
+  await client.client.workflow.execute(freshnessSweepWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: 'freshness-replay',
+    args: [{ requestedBy: 'replay', maxAgeDays: 365 }],
+  });
   await client.close();
   await worker.shutdown();
 
@@ -50,6 +57,7 @@ try {
   show(handle.workflowId, 'import-workflow.json');
   show('probe-replay', 'probe-workflow.json');
   show('review-replay', 'review-workflow.json');
+  show('freshness-replay', 'freshness-workflow.json');
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ describe('replay of recorded histories', () => {
     ['import-workflow.json', 'import'],
     ['probe-workflow.json', 'probe'],
     ['review-workflow.json', 'review'],
+    ['freshness-workflow.json', 'freshness'],
   ] as const) {
     it(`${file} replays on the current workflow code without nondeterminism`, async () => {
       const history = load(file);
