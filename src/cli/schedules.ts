@@ -107,13 +107,13 @@ function printView(view: ScheduleView, cli: Cli, detail: boolean): void {
   cli.out.print(`  next: ${view.nextRuns.length ? view.nextRuns.map((t) => t.local).join(', ') : '(none)'}`);
   cli.out.print(`  last run: ${formatRun(view.lastRun, view.timezone)}`);
   cli.out.print(
-    `  ${view.paused ? `PAUSED${view.pause ? ` by ${view.pause.by} at ${view.pause.at}: ${view.pause.reason}` : view.note ? `: ${view.note}` : ''}` : 'active'}` +
+    `  ${view.paused ? `PAUSED${view.pause ? ` by ${view.pause.by} at ${view.pause.at}: ${view.pause.reason}` : view.note ? `: ${view.note.split('\n\n')[0]}` : ''}` : 'active'}` +
       `  runs ${view.actionsTaken}, missed (catch-up window) ${view.missedCatchupWindow}, skipped (overlap) ${view.skippedOverlap}`,
   );
   for (const flag of view.flags) cli.out.print(`  ! ${flag}`);
   if (detail) {
     if (view.rollbackNote) cli.out.print(`  rollback: ${view.rollbackNote}`);
-    if (view.note && !view.pause) cli.out.print(`  note: ${view.note}`);
+    if (view.note && !view.pause) cli.out.print(`  note: ${view.note.split('\n\n')[0]}`);
     cli.out.print(`  task queue ${view.taskQueue}`);
     if (view.recentRuns.length) {
       cli.out.print('  recent runs:');
@@ -166,7 +166,7 @@ export async function pause(paused: boolean, id: string, options: { reason: stri
   return withClient(cli, async (pc) => {
     const view = await (paused ? pauseSchedule : unpauseSchedule)(pc.client, id, who(options.by), options.reason);
     if (options.json) cli.out.json(view);
-    else cli.out.print(`${id}: ${view.note ?? (paused ? 'paused' : 'unpaused')}`);
+    else cli.out.print(`${id}: ${view.note?.split('\n\n')[0] ?? (paused ? 'paused' : 'unpaused')}`);
     return 0;
   });
 }

@@ -143,7 +143,10 @@ describe('pressroom schedules on the dev server', () => {
       workflowId: `scheduled-${sid('sweep')}`,
     });
     expect(created.action.args).toEqual([{ requestedBy: `schedule ${sid('sweep')}`, maxAgeDays: 365 }]);
-    expect(created.state.note).toMatch(/^created by ops at /);
+    // The Web UI's schedule page shows the note, not the memo: the note carries the same three fields.
+    expect(created.state.note).toMatch(
+      /^created by ops at \S+ \(pressroom schedules apply\)\n\n— owner: editorial · expected duration: 1m · rollback: approve again/,
+    );
     const interval = await describeSchedule(sid('reindex'));
     expect(interval.spec.intervals).toEqual([{ every: 3_600_000, offset: 600_000 }]);
 
@@ -189,7 +192,8 @@ describe('pressroom schedules on the dev server', () => {
     expect(replaced.memo?.owner).toBe('editorial-2');
     expect(replaced.spec.calendars?.[0]?.hour).toEqual([{ start: 7, end: 7, step: 1 }]);
     // An operator's pause survives the replacement.
-    expect(replaced.state).toMatchObject({ paused: true, note: 'paused by alice at 2026-11-25T10:00:00.000Z: checking the inbox' });
+    expect(replaced.state.paused).toBe(true);
+    expect(replaced.state.note).toMatch(/^paused by alice at 2026-11-25T10:00:00\.000Z: checking the inbox\n\n— owner: editorial-2 · /);
     expect((await describeSchedule(sid('reindex'))).policies.overlap).toBe('BUFFER_ONE');
     expect(await exists(sid('gone'))).toBe(false);
     const settled = await cli(['schedules', 'apply', '--file', edited]);
@@ -320,7 +324,7 @@ describe('pressroom schedules on the dev server', () => {
     expect(unpaused.code, unpaused.stderr).toBe(0);
     const after = await describeSchedule(id);
     expect(after.state.paused).toBe(false);
-    expect(after.state.note).toMatch(/^unpaused by bob at .*: migration done$/);
+    expect(after.state.note).toMatch(/^unpaused by bob at \S+: migration done\n\n— owner: editorial · expected duration: 1m · rollback: /);
     await client.schedule.getHandle(id).delete();
   });
 

@@ -11,7 +11,7 @@ import { stableStringify } from '../../domain/content.js';
 import { ErrorType, PressroomError } from '../../domain/errors.js';
 import { OVERLAP_POLICIES, type OverlapPolicy } from '../../domain/schedules/file.js';
 import { durationMs, formatDuration } from '../../domain/schedules/spec.js';
-import { ACTION_MARK, MANAGED_BY, OWNER_MARK, scheduleMemo, type DesiredSchedule, type OwnerMark } from './desired.js';
+import { ACTION_MARK, MANAGED_BY, noteEvent, OWNER_MARK, scheduleMemo, withMetadata, type DesiredSchedule, type OwnerMark } from './desired.js';
 
 // Making the server match the file: a plan (create, update, replace, delete, unchanged) computed from
 // the file and the server, printed, then carried out. Only schedules whose memo carries Pressroom's mark
@@ -219,11 +219,12 @@ export async function applyPlan(client: Client, plan: Plan, who: string, onStep?
       case 'create':
       case 'replace': {
         const desired = step.desired!;
-        let state = { paused: false, note: note('created') };
+        const memo = desired.options.memo;
+        let state = { paused: false, note: withMetadata(note('created'), memo) };
         if (step.action === 'replace') {
           // Temporal cannot change a schedule's memo in place: delete and create, keeping an operator's pause.
           const old = await describeOrNull(client, step.id);
-          if (old?.state.paused) state = { paused: true, note: old.state.note ?? note('paused') };
+          if (old?.state.paused) state = { paused: true, note: withMetadata(noteEvent(old.state.note) ?? note('paused'), memo) };
           await handle.delete().catch((error: unknown) => {
             if (!(error instanceof ScheduleNotFoundError)) throw error;
           });

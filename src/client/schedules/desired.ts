@@ -161,6 +161,27 @@ function buildInput(entry: ScheduleEntry, config: Config, context: { baseDir: st
   }
 }
 
+/**
+ * The owner, expected duration and rollback note as the schedule's note shows them, below its last event
+ * (`created by …`, `paused by …`). The memo holds them for tools; the note is what the Web UI's schedule
+ * page shows (its 2.x pages show no memo).
+ */
+export function metadataNote(memo: { owner?: unknown; expectedDuration?: unknown; rollbackNote?: unknown }): string {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '?');
+  // One line, led by a dash: the Web UI folds the note's line breaks into spaces.
+  return `— owner: ${text(memo.owner)} · expected duration: ${text(memo.expectedDuration)} · rollback: ${text(memo.rollbackNote)}`;
+}
+
+/** A note: the event line first, then the schedule's metadata. */
+export function withMetadata(event: string, memo: Record<string, unknown> | undefined): string {
+  return memo && typeof memo.owner === 'string' ? `${event}\n\n${metadataNote(memo)}` : event;
+}
+
+/** The event line of a note (its first paragraph). */
+export function noteEvent(note: string | undefined): string | undefined {
+  return note?.split('\n\n')[0];
+}
+
 /** The memo Temporal keeps on the schedule itself (shown on the Web UI's schedule page). */
 export function scheduleMemo(entry: ScheduleEntry, taskQueue: string): Record<string, unknown> {
   return {

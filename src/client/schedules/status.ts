@@ -4,6 +4,7 @@ import { ErrorType, PressroomError } from '../../domain/errors.js';
 import { OVERLAP_POLICIES, type OverlapName } from '../../domain/schedules/file.js';
 import { durationMs, formatDuration } from '../../domain/schedules/spec.js';
 import { actionMark, isOwned, overlapName } from './apply.js';
+import { noteEvent, withMetadata } from './desired.js';
 
 // What an operator sees of a schedule: its timetable in its own zone, its next fire times, its last
 // run and how it ended, pause state with who/when/why, Temporal's missed and skipped counts, and the
@@ -81,7 +82,8 @@ export function pauseNote(action: 'paused' | 'unpaused', by: string, reason: str
 }
 
 export function parsePauseNote(note: string | undefined): (PauseView & { action: string }) | null {
-  const m = note ? PAUSE_NOTE.exec(note) : null;
+  const event = noteEvent(note);
+  const m = event ? PAUSE_NOTE.exec(event) : null;
   return m ? { action: m[1]!, by: m[2]!, at: m[3]!, reason: m[4]! } : null;
 }
 
@@ -221,14 +223,14 @@ export async function listViews(client: Client, options: { taskQueue: string; fr
 }
 
 export async function pauseSchedule(client: Client, id: string, by: string, reason: string): Promise<ScheduleView> {
-  await describeOwned(client, id);
-  await client.schedule.getHandle(id).pause(pauseNote('paused', by, reason));
+  const d = await describeOwned(client, id);
+  await client.schedule.getHandle(id).pause(withMetadata(pauseNote('paused', by, reason), d.memo));
   return scheduleView(client, id);
 }
 
 export async function unpauseSchedule(client: Client, id: string, by: string, reason: string): Promise<ScheduleView> {
-  await describeOwned(client, id);
-  await client.schedule.getHandle(id).unpause(pauseNote('unpaused', by, reason));
+  const d = await describeOwned(client, id);
+  await client.schedule.getHandle(id).unpause(withMetadata(pauseNote('unpaused', by, reason), d.memo));
   return scheduleView(client, id);
 }
 
