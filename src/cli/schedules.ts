@@ -13,6 +13,7 @@ import {
   scheduleView,
   triggerSchedule,
   unpauseSchedule,
+  type DesiredSchedule,
   type PlanStep,
   type PressroomClient,
   type ScheduleView,
@@ -38,6 +39,21 @@ async function withClient<T>(cli: Cli, fn: (pc: PressroomClient, config: Config)
 }
 
 const fileOf = (options: FileOptions, config: Config) => (options.file ? resolve(options.file) : config.schedulesFile);
+
+/**
+ * Runs fn with the schedules file read and checked first, before Temporal is asked anything: a bad file
+ * is refused even with the server down.
+ */
+async function withFile<T>(
+  options: FileOptions,
+  cli: Cli,
+  fn: (pc: PressroomClient, context: { config: Config; file: string; desired: DesiredSchedule[] }) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(cli.env);
+  const file = fileOf(options, config);
+  const desired = await loadSchedulesFile(file, config, cli.env);
+  return withClient(cli, (pc) => fn(pc, { config, file, desired }), config);
+}
 const who = (by: string | undefined) => by ?? userInfo().username;
 
 function stepLine(step: PlanStep, width: number): string[] {
@@ -57,35 +73,27 @@ function stepLine(step: PlanStep, width: number): string[] {
 }
 
 export async function apply(options: FileOptions & { dryRun?: boolean; json?: boolean; by?: string }, cli: Cli): Promise<number> {
-  // The file is checked before Temporal is asked anything: a bad file is refused even with the server down.
-  const config = loadConfig(cli.env);
-  const file = fileOf(options, config);
-  const desired = await loadSchedulesFile(file, config, cli.env);
-  return withClient(
-    cli,
-    async (pc) => {
-      const plan = await planSchedules(pc.client, desired, { taskQueue: config.temporal.taskQueue });
-      const changes = plan.steps.filter((s) => s.action !== 'unchanged').length;
-      if (!options.json) {
-        cli.out.print(`plan for ${file} on ${config.temporal.address} (namespace ${config.temporal.namespace}):`);
-        const width = Math.max(0, ...plan.steps.map((step) => step.id.length));
-        for (const step of plan.steps) for (const line of stepLine(step, width)) cli.out.print(line);
-        cli.out.print(`${changes} to change, ${plan.steps.length - changes} unchanged.`);
-      }
-      const summary = plan.steps.map((s) => ({ id: s.id, action: s.action, differences: s.differences }));
-      if (options.dryRun || changes === 0) {
-        if (options.json) cli.out.json({ file, dryRun: options.dryRun === true, plan: summary, applied: [] });
-        else if (options.dryRun) cli.out.print('dry run: nothing was changed.');
-        return 0;
-      }
-      const applied = await applyPlan(pc.client, plan, who(options.by), (step) => {
-        if (!options.json && step.action !== 'unchanged') cli.out.print(`${step.done}: ${step.id}`);
-      });
-      if (options.json) cli.out.json({ file, dryRun: false, plan: summary, applied: applied.map((s) => ({ id: s.id, action: s.action, done: s.done })) });
+  return withFile(options, cli, async (pc, { config, file, desired }) => {
+    const plan = await planSchedules(pc.client, desired, { taskQueue: config.temporal.taskQueue });
+    const changes = plan.steps.filter((s) => s.action !== 'unchanged').length;
+    if (!options.json) {
+      cli.out.print(`plan for ${file} on ${config.temporal.address} (namespace ${config.temporal.namespace}):`);
+      const width = Math.max(0, ...plan.steps.map((step) => step.id.length));
+      for (const step of plan.steps) for (const line of stepLine(step, width)) cli.out.print(line);
+      cli.out.print(`${changes} to change, ${plan.steps.length - changes} unchanged.`);
+    }
+    const summary = plan.steps.map((s) => ({ id: s.id, action: s.action, differences: s.differences }));
+    if (options.dryRun || changes === 0) {
+      if (options.json) cli.out.json({ file, dryRun: options.dryRun === true, plan: summary, applied: [] });
+      else if (options.dryRun) cli.out.print('dry run: nothing was changed.');
       return 0;
-    },
-    config,
-  );
+    }
+    const applied = await applyPlan(pc.client, plan, who(options.by), (step) => {
+      if (!options.json && step.action !== 'unchanged') cli.out.print(`${step.done}: ${step.id}`);
+    });
+    if (options.json) cli.out.json({ file, dryRun: false, plan: summary, applied: applied.map((s) => ({ id: s.id, action: s.action, done: s.done })) });
+    return 0;
+  });
 }
 
 function formatRun(view: ScheduleView['lastRun'], timezone: string): string {
@@ -198,25 +206,16 @@ export async function backfill(id: string, options: { from: string; to: string; 
 }
 
 export async function drift(options: FileOptions & { json?: boolean }, cli: Cli): Promise<number> {
-  const config = loadConfig(cli.env);
-  const file = fileOf(options, config);
-  const desired = await loadSchedulesFile(file, config, cli.env);
-  return withClient(
-    cli,
-    async (pc) => {
-      const report = await driftReport(pc.client, desired, { taskQueue: config.temporal.taskQueue });
-      if (options.json) cli.out.json({ file, ...report });
-      else {
-        for (const s of report.schedules) {
-          cli.out.print(`  ${s.status.padEnd(13)}  ${s.id}`);
-          for (const d of s.differences) cli.out.print(`      ${d.field}: file ${d.file}, server ${d.server}`);
-        }
-        cli.out.print(
-          report.inSync ? `in sync with ${file}` : `the server differs from ${file}: pressroom schedules apply --dry-run shows what apply would do`,
-        );
+  return withFile(options, cli, async (pc, { config, file, desired }) => {
+    const report = await driftReport(pc.client, desired, { taskQueue: config.temporal.taskQueue });
+    if (options.json) cli.out.json({ file, ...report });
+    else {
+      for (const s of report.schedules) {
+        cli.out.print(`  ${s.status.padEnd(13)}  ${s.id}`);
+        for (const d of s.differences) cli.out.print(`      ${d.field}: file ${d.file}, server ${d.server}`);
       }
-      return report.inSync ? 0 : 1;
-    },
-    config,
-  );
+      cli.out.print(report.inSync ? `in sync with ${file}` : `the server differs from ${file}: pressroom schedules apply --dry-run shows what apply would do`);
+    }
+    return report.inSync ? 0 : 1;
+  });
 }

@@ -56,3 +56,14 @@ export async function releaseAll(store: Pick<Store, 'releases'>): Promise<string
   }
   return plan.releaseId;
 }
+
+/** The article with its revision.lastReviewed set to a date, or removed (null). */
+export function withLastReviewed(article: Article, lastReviewed: string | null): Article {
+  const { revision, ...meta } = article.meta;
+  if (lastReviewed === null) {
+    if (!revision) return { ...article, meta };
+    const { lastReviewed: _dropped, ...rest } = revision;
+    return { ...article, meta: { ...meta, revision: rest } };
+  }
+  return { ...article, meta: { ...meta, revision: { ...revision, lastReviewed } } };
+}

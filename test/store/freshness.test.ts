@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Article } from '../../src/domain/article/index.js';
 import { FRESHNESS_REVIEWER, freshnessCutoff } from '../../src/domain/freshness.js';
 import { openDb, openStore, type Db, type Store } from '../../src/store/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
-import { seedSynth } from '../helpers/search-fixtures.js';
+import { seedSynth, withLastReviewed } from '../helpers/search-fixtures.js';
 
 // The freshness sweep's store write on both databases: an approved article whose newer of
 // revision.lastReviewed (current revision) and reviewed_at (UTC day) is before the cutoff goes back to
@@ -38,16 +37,6 @@ const SETUPS = {
 type Name = keyof typeof SETUPS;
 const NAMES = Object.keys(SETUPS) as Name[];
 const STALE: Name[] = ['oldBoth', 'dayBefore', 'onlyReviewedAtOld', 'reviewedAtUtcStale', 'currentRevisionOld'];
-
-function withLastReviewed(article: Article, lastReviewed: string | null): Article {
-  const { revision, ...meta } = article.meta;
-  if (lastReviewed === null) {
-    if (!revision) return { ...article, meta };
-    const { lastReviewed: _dropped, ...rest } = revision;
-    return { ...article, meta: { ...meta, revision: rest } };
-  }
-  return { ...article, meta: { ...meta, revision: { ...revision, lastReviewed } } };
-}
 
 type Row = { source_id: string; review_state: string; reviewed_by: string | null; reviewed_at: string | null; current_revision: number };
 

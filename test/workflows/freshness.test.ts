@@ -5,7 +5,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFreshnessActivities, type FreshnessActivities, type SweepInput, type SweepOutput } from '../../src/activities/freshness.js';
-import type { Article } from '../../src/domain/article/index.js';
 import {
   FRESHNESS_REPORT_MAX_IDS,
   FRESHNESS_REVIEWER,
@@ -16,7 +15,7 @@ import {
 import { openStore, type Store } from '../../src/store/index.js';
 import type { freshnessSweepWorkflow } from '../../src/workflows/freshness.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
-import { seedSynth } from '../helpers/search-fixtures.js';
+import { seedSynth, withLastReviewed } from '../helpers/search-fixtures.js';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
 
 // freshnessSweepWorkflow on the time-skipping server: its cutoff comes from the run's start time (not
@@ -178,16 +177,6 @@ describe('sweepStaleArticles (activity, fake store)', () => {
     expect(output).toEqual({ stale: all.length, sourceIds: all.slice(0, FRESHNESS_REPORT_MAX_IDS), truncated: true, undated: 4 });
   });
 });
-
-function withLastReviewed(article: Article, lastReviewed: string | null): Article {
-  const { revision, ...meta } = article.meta;
-  if (lastReviewed === null) {
-    if (!revision) return { ...article, meta };
-    const { lastReviewed: _dropped, ...rest } = revision;
-    return { ...article, meta: { ...meta, revision: rest } };
-  }
-  return { ...article, meta: { ...meta, revision: { ...revision, lastReviewed } } };
-}
 
 describe('freshnessSweepWorkflow with the real activities over PGlite', () => {
   let env: TestWorkflowEnvironment;
