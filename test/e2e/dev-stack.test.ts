@@ -53,6 +53,19 @@ function startDev(args: string[], env: Record<string, string> = {}): Dev {
   return { child, output: () => output, exited };
 }
 
+/**
+ * n free ports, all different: two calls of freePort() may hand back the same number (the OS reuses a port
+ * just released), and a dev given one port for two roles refuses to start for the wrong reason.
+ */
+async function freePorts(n: number, exclude: readonly number[] = []): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) {
+    const port = await freePort();
+    if (!exclude.includes(port)) ports.add(port);
+  }
+  return [...ports];
+}
+
 /** A gRPC port whose default Web UI port (+1000) is free too. */
 async function portPair(): Promise<number> {
   for (;;) {
@@ -78,7 +91,8 @@ describe('pressroom dev', () => {
 
   it('brings up Temporal + Web UI (--port + 1000) + worker + /health, stops everything on a signal, and restarts on the persisted state', async () => {
     const dataDir = tempDir('pressroom-dev-');
-    const [port, httpPort] = [await portPair(), await freePort()];
+    const port = await portPair();
+    const [httpPort] = (await freePorts(1, [port, port + 1000])) as [number];
     const uiPort = port + 1000;
     const workflowId = `probe-dev-stack-${Date.now()}`;
     let sampleRunId: string | undefined;
@@ -175,16 +189,8 @@ describe('pressroom dev', () => {
     const dataDir = tempDir('pressroom-dev-ports-');
     // Another Temporal server on the gRPC port: the case that used to be silently adopted.
     const strangerPort = Number(inject('temporalAddress').split(':').pop());
-    const grpc = startDev([
-      '--port',
-      String(strangerPort),
-      '--ui-port',
-      String(await freePort()),
-      '--http-port',
-      String(await freePort()),
-      '--data-dir',
-      dataDir,
-    ]);
+    const [grpcUi, grpcHttp] = (await freePorts(2, [strangerPort])) as [number, number];
+    const grpc = startDev(['--port', String(strangerPort), '--ui-port', String(grpcUi), '--http-port', String(grpcHttp), '--data-dir', dataDir]);
     expect(await grpc.exited).toBe(1);
     expect(grpc.output()).toMatch(new RegExp(`port ${strangerPort} \\(Temporal gRPC\\) on 127\\.0\\.0\\.1 is already in use by pid \\d+ \\(.*temporal.*\\)`));
     expect(grpc.output()).toContain('--port N');
@@ -198,34 +204,25 @@ describe('pressroom dev', () => {
     });
     try {
       await new Promise((resolve) => holder.stdout.once('data', resolve));
-      const ui = startDev(['--port', String(port), '--http-port', String(await freePort()), '--data-dir', dataDir]);
+      const [uiHttp] = (await freePorts(1, [port, port + 1000])) as [number];
+      const ui = startDev(['--port', String(port), '--http-port', String(uiHttp), '--data-dir', dataDir]);
       expect(await ui.exited).toBe(1);
       expect(ui.output()).toContain(`port ${port + 1000} (Temporal Web UI) on 127.0.0.1 is already in use by pid ${holder.pid} `);
       expect(ui.output()).toContain('--ui-port N');
       expect(await portOpen(port)).toBe(false);
 
       // And the worker's HTTP port, with --http-port.
-      const http = startDev([
-        '--port',
-        String(await freePort()),
-        '--ui-port',
-        String(await freePort()),
-        '--http-port',
-        String(port + 1000),
-        '--data-dir',
-        dataDir,
-      ]);
+      const [httpGrpc, httpUi] = (await freePorts(2, [port + 1000])) as [number, number];
+      const http = startDev(['--port', String(httpGrpc), '--ui-port', String(httpUi), '--http-port', String(port + 1000), '--data-dir', dataDir]);
       expect(await http.exited).toBe(1);
       expect(http.output()).toContain(`port ${port + 1000} (Pressroom HTTP API (/health)) on 127.0.0.1 is already in use by pid ${holder.pid}`);
       expect(http.output()).toContain('--http-port N');
 
       // And the worker's metrics port, when PRESSROOM_METRICS_ADDRESS pins it.
-      const metrics = startDev(
-        ['--port', String(await freePort()), '--ui-port', String(await freePort()), '--http-port', String(await freePort()), '--data-dir', dataDir],
-        {
-          PRESSROOM_METRICS_ADDRESS: `127.0.0.1:${port + 1000}`,
-        },
-      );
+      const [metricsGrpc, metricsUi, metricsHttp] = (await freePorts(3, [port + 1000])) as [number, number, number];
+      const metrics = startDev(['--port', String(metricsGrpc), '--ui-port', String(metricsUi), '--http-port', String(metricsHttp), '--data-dir', dataDir], {
+        PRESSROOM_METRICS_ADDRESS: `127.0.0.1:${port + 1000}`,
+      });
       expect(await metrics.exited).toBe(1);
       expect(metrics.output()).toContain(`port ${port + 1000} (worker metrics) on 127.0.0.1 is already in use by pid ${holder.pid}`);
       expect(metrics.output()).toContain('PRESSROOM_METRICS_ADDRESS=host:N');
@@ -237,7 +234,7 @@ describe('pressroom dev', () => {
 
   it('a second dev on the same data dir is refused before it starts a server; when its Temporal server dies, dev stops and exits non-zero', async () => {
     const dataDir = tempDir('pressroom-dev-lock-');
-    const [port, uiPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, uiPort, httpPort] = (await freePorts(3)) as [number, number, number];
     const dev = startDev(['--port', String(port), '--ui-port', String(uiPort), '--http-port', String(httpPort), '--data-dir', dataDir, '--no-sample']);
     try {
       await waitFor('/health 200', healthy(httpPort));
@@ -246,7 +243,7 @@ describe('pressroom dev', () => {
       const imports = (await (await fetch(`http://127.0.0.1:${httpPort}/imports`)).json()) as { imports: unknown[] };
       expect(imports.imports).toEqual([]);
 
-      const [port2, uiPort2, httpPort2] = [await freePort(), await freePort(), await freePort()];
+      const [port2, uiPort2, httpPort2] = (await freePorts(3, [port, uiPort, httpPort])) as [number, number, number];
       const second = startDev(['--port', String(port2), '--ui-port', String(uiPort2), '--http-port', String(httpPort2), '--data-dir', dataDir, '--no-sample']);
       const code = await Promise.race([second.exited, sleep(30_000).then(() => 'still running')]);
       if (code === 'still running' || second.child.exitCode === null) second.child.kill('SIGTERM'); // a failed test leaves nothing running
@@ -270,7 +267,7 @@ describe('pressroom dev', () => {
 
   it('kill -9 of dev takes its Temporal server with it, the next start works, and a leftover server on the data dir is stopped', async () => {
     const dataDir = tempDir('pressroom-dev-kill-');
-    const [port, uiPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, uiPort, httpPort] = (await freePorts(3)) as [number, number, number];
     const args = ['--port', String(port), '--ui-port', String(uiPort), '--http-port', String(httpPort), '--data-dir', dataDir, '--no-sample'];
 
     const first = startDev(args);
