@@ -63,7 +63,7 @@ export function specDigest(spec: ScheduleSpecDescription): string {
 }
 
 export function overlapName(policy: OverlapPolicy | undefined): string {
-  return (Object.entries(OVERLAP_POLICIES).find(([, v]) => v === policy)?.[0] ?? String(policy)).toString();
+  return Object.entries(OVERLAP_POLICIES).find(([, v]) => v === policy)?.[0] ?? String(policy);
 }
 
 const intervalText = (every: number | undefined, offset: number | undefined) =>

@@ -229,11 +229,10 @@ export function desiredSchedules(text: string, config: Config, context: { file: 
   if (!parsed.ok) throw new SchedulesFileError(context.file, parsed.problems);
   const problems: FileProblem[] = [];
   const desired: DesiredSchedule[] = [];
-  const raw = (JSON.parse(text) as { schedules: unknown }).schedules;
   parsed.file.schedules.forEach((entry, index) => {
     const built = buildInput(entry, config, { baseDir: dirname(resolve(context.file)), env: context.env ?? process.env });
     if (!built.ok) {
-      problems.push(...built.problems.map((p) => ({ entry: entryLabel(raw, index), ...p })));
+      problems.push(...built.problems.map((p) => ({ entry: entryLabel(parsed.file.schedules, index), ...p })));
       return;
     }
     desired.push({ id: entry.id, entry, workflowType: entry.workflow.type, input: built.input, options: toOptions(entry, built.input, config) });

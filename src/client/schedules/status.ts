@@ -94,8 +94,12 @@ async function runView(client: Client, result: ScheduleExecutionResult): Promise
     // The latest run of the id: an import that continued as new ends in its last run.
     const d = await client.workflow.getHandle(workflowId).describe();
     const closed = d.closeTime ?? null;
-    const status = d.status.name === 'CANCELLED' ? 'CANCELLED' : d.status.name;
-    return { ...base, status, closedAt: closed?.toISOString() ?? null, durationMs: (closed?.getTime() ?? Date.now()) - result.takenAt.getTime() };
+    return {
+      ...base,
+      status: d.status.name,
+      closedAt: closed?.toISOString() ?? null,
+      durationMs: (closed?.getTime() ?? Date.now()) - result.takenAt.getTime(),
+    };
   } catch {
     return { ...base, status: 'UNKNOWN', closedAt: null, durationMs: null };
   }
@@ -197,27 +201,34 @@ export async function describeOwned(client: Client, id: string): Promise<Schedul
   return d;
 }
 
-export async function scheduleView(client: Client, id: string, options: { from?: Date; count?: number } = {}): Promise<ScheduleView> {
-  const d = await describeOwned(client, id);
+type ViewOptions = { from?: Date; count?: number };
+
+async function viewOf(client: Client, d: ScheduleDescription, options: ViewOptions): Promise<ScheduleView> {
   const runs = await Promise.all(d.info.recentActions.map((r) => runView(client, r)));
   const count = options.count ?? 5;
-  const next = options.from ? await fireTimesFrom(client, id, options.from, count) : d.info.nextActionTimes.slice(0, count);
+  const next = options.from ? await fireTimesFrom(client, d.scheduleId, options.from, count) : d.info.nextActionTimes.slice(0, count);
   return toView(d, runs, next);
 }
 
-/** Every Pressroom schedule: the server's list (eventually consistent) joined with ids known to exist (the file's). */
+export async function scheduleView(client: Client, id: string, options: ViewOptions = {}): Promise<ScheduleView> {
+  return viewOf(client, await describeOwned(client, id), options);
+}
+
+/** This deployment's schedules: the server's list (eventually consistent) joined with ids known to exist (the file's). */
 export async function listViews(client: Client, options: { taskQueue: string; from?: Date; alsoIds?: readonly string[] }): Promise<ScheduleView[]> {
   const ids = new Set(options.alsoIds ?? []);
   for await (const s of client.schedule.list()) if (isOwned(s.memo, options.taskQueue)) ids.add(s.scheduleId);
   const views: ScheduleView[] = [];
   for (const id of [...ids].sort()) {
-    try {
-      const view = await scheduleView(client, id, options.from ? { from: options.from } : {});
-      if (view.taskQueue === options.taskQueue) views.push(view);
-    } catch (error) {
-      if (error instanceof PressroomError && error.type === ErrorType.ScheduleNotFound) continue;
-      throw error;
-    }
+    const d = await client.schedule
+      .getHandle(id)
+      .describe()
+      .catch((error: unknown) => {
+        if (error instanceof ScheduleNotFoundError) return null;
+        throw error;
+      });
+    // Another deployment's or someone else's schedule of a file id: not this list's, and not worth its runs' lookups.
+    if (d && isOwned(d.memo, options.taskQueue)) views.push(await viewOf(client, d, options.from ? { from: options.from } : {}));
   }
   return views;
 }
