@@ -31,7 +31,7 @@ import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { setupTemporalBinaries } from '../src/temporal/setup.js';
 import { runFloor, writeFloorFile, type FloorFile } from './floor.js';
 import { summarizeChain } from './history.js';
-import { freshDatabase, postgresUnreachable, printableUrl, rate, seconds, tempDir, type BackendName, type FreshDatabase } from './lib.js';
+import { cpuMsOf, freshDatabase, postgresUnreachable, printableUrl, rate, seconds, tempDir, type BackendName, type FreshDatabase } from './lib.js';
 import { startWorkerProcesses, type WorkerProcess } from './workers.js';
 import { cleanupAll, onCleanup } from './cleanup.js';
 
@@ -197,7 +197,23 @@ type Figure = {
   batchesByWorker?: number[];
   workerPeakRssMb?: number[];
   retriedActivityAttempts?: number;
+  /** CPU time each party spent per 1,000 documents (PostgreSQL: every server process; PGlite runs inside its caller). */
+  cpuPer1000?: { pressroom: number; postgres: number; temporal: number };
 };
+
+/** CPU so far of the Pressroom side (`pids`: worker processes, or this process), PostgreSQL's server processes and the Temporal dev server. */
+function cpuNow(pids: readonly number[]): { pressroom: number; postgres: number; temporal: number } {
+  return {
+    pressroom: cpuMsOf((_, pid) => pids.includes(pid)),
+    postgres: cpuMsOf((cmdline) => cmdline.startsWith('postgres')),
+    temporal: cpuMsOf((cmdline) => cmdline.includes('temporal') && cmdline.includes('server start-dev')),
+  };
+}
+
+function cpuPer1000(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, docs: number): NonNullable<Figure['cpuPer1000']> {
+  const per = (a: number, b: number) => Math.round(((b - a) * 1000) / docs);
+  return { pressroom: per(before.pressroom, after.pressroom), postgres: per(before.postgres, after.postgres), temporal: per(before.temporal, after.temporal) };
+}
 const figures: Figure[] = [];
 
 function report(f: Figure): void {
@@ -210,6 +226,13 @@ function report(f: Figure): void {
     line(`${pad('', 9)} ${pad('', 10)} ${f.workflowRuns.length} workflow run(s) of ${f.workflowRuns.map(thousands).join(', ')} events${listing}`);
   }
   if (f.batchesByWorker && (f.workers ?? 1) > 1) line(`${pad('', 9)} ${pad('', 10)} batches per worker: ${f.batchesByWorker.join(', ')}`);
+  if (f.cpuPer1000) {
+    const { pressroom, postgres, temporal } = f.cpuPer1000;
+    const who = f.measure === 'floor' || f.measure === 'direct' ? 'this process' : f.measure === 'workers' ? 'workers' : 'worker';
+    line(
+      `${pad('', 9)} ${pad('', 10)} CPU per 1,000 docs: ${who} ${thousands(pressroom)} ms, PostgreSQL ${f.backend === 'postgres' ? `${thousands(postgres)} ms` : 'inside it'}, Temporal server ${thousands(temporal)} ms`,
+    );
+  }
   if (f.retriedActivityAttempts) line(`${pad('', 9)} ${pad('', 10)} retried activity attempts: ${f.retriedActivityAttempts} (see the worker logs)`);
 }
 
@@ -241,6 +264,7 @@ async function measureFloor(shared: Shared, backend: BackendName): Promise<Figur
   }
   const { db, drop } = await migratedDatabase(backend, options);
   try {
+    const before = cpuNow([process.pid]);
     const result = await runFloor(db.config, shared.floorFile);
     return {
       backend,
@@ -249,6 +273,7 @@ async function measureFloor(shared: Shared, backend: BackendName): Promise<Figur
       ms: result.ms,
       docsPerSecond: rate(options.docs, result.ms),
       floor: { rows: result.rows, created: result.created, method: result.method },
+      cpuPer1000: cpuPer1000(before, cpuNow([process.pid]), options.docs),
     };
   } finally {
     await drop();
@@ -261,10 +286,12 @@ async function measureDirect(shared: Shared, backend: BackendName): Promise<Figu
   try {
     const store = await openStore(db.config);
     try {
+      const before = cpuNow([process.pid]);
       const start = performance.now();
       const result = await importDirect(store, { paths: [shared.source], batchSize: options.batchSize, policy: 'flagged' });
       const ms = performance.now() - start;
-      return { backend, measure: 'direct', docs: result.total, ms, docsPerSecond: rate(result.total, ms), counts: result.counts };
+      const cpu = cpuPer1000(before, cpuNow([process.pid]), result.total);
+      return { backend, measure: 'direct', docs: result.total, ms, docsPerSecond: rate(result.total, ms), counts: result.counts, cpuPer1000: cpu };
     } finally {
       await store.close();
     }
@@ -288,6 +315,7 @@ async function timedImport(
   const { options } = shared;
   const workflowId = `bench-${measure}-${backend}-${Date.now().toString(36)}`;
   const failedBefore = failedAttempts(workers);
+  const cpuBefore = cpuNow(workers.map((w) => w.pid));
   const start = performance.now();
   const { handle } = await startImport(pc, { paths: [source], batchSize: options.batchSize, concurrency: options.concurrency }, { id: workflowId });
   // A started (not attached) handle knows its chain's first run.
@@ -315,6 +343,7 @@ async function timedImport(
     await stopProgress();
   }
   const ms = performance.now() - start;
+  const cpu = cpuPer1000(cpuBefore, cpuNow(workers.map((w) => w.pid)), result.total);
   if (result.status !== 'completed') throw new Error(`the import ended ${result.status}`);
   const chain = await summarizeChain(pc.client, workflowId, firstRunId);
   const figure: Figure = {
@@ -330,6 +359,7 @@ async function timedImport(
     batchesByWorker: workers.map((w) => chain.batchesByWorker.get(w.identity) ?? 0),
     workerPeakRssMb: workers.map((w) => w.peakMb()),
     retriedActivityAttempts: failedAttempts(workers) - failedBefore,
+    cpuPer1000: cpu,
   };
   if (!quiet) report(figure);
   return figure;

@@ -1,6 +1,6 @@
 // Small helpers for the benchmarks: fresh databases (a temp PGlite dir
 // or a fresh PostgreSQL schema), and reading a process's memory from /proc.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -86,6 +86,34 @@ export function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | un
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (user + system, ms) used so far by the processes whose command line matches, read from
+ * /proc: what an import cost each process, which wall-clock figures on a shared machine hide.
+ */
+export function cpuMsOf(match: (cmdline: string, pid: number) => boolean): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let ms = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (!match(cmdline, Number(pid))) continue;
+      // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
 }
 
 export function seconds(ms: number): string {

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/article/index.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ImportCounts, ImportReport } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
-import { commitBatch, isUniqueViolation, manifestEntries, prepareItem, type PreparedDocument } from '../ingest/batch.js';
+import { commitBatch, isUniqueViolation, manifestEntries, prepareItems } from '../ingest/batch.js';
 import type { Store } from '../store/index.js';
 import { SourceNotFoundError } from '../sources/documents.js';
 import { toApplicationFailure } from './failures.js';
@@ -76,35 +76,32 @@ export function createImportActivities(deps: ImportActivityDeps) {
         if (already) return already;
 
         const items = await store.imports.items(input.importRunId, input.from, input.to);
-        const reading = {
-          signal: ctx.cancellationSignal,
-          onProgress: everyFewMegabytes(() => ctx.heartbeat({ phase: 'reading', read } satisfies BatchHeartbeat)),
-        };
         // Items are read a few at a time: a small file is read with synchronous calls, but a large one
-        // streams through libuv's pool, which one-at-a-time reading would leave idle. Results keep
-        // manifest order, which duplicate-sourceId claims depend on.
-        const perItem: PreparedDocument[][] = new Array<PreparedDocument[]>(items.length);
+        // streams through libuv's pool, which one-at-a-time reading would leave idle. Documents whose
+        // bytes the store already knows are not parsed (an unchanged re-import).
         let read = 0;
-        let next = 0;
         // The SDK throttles what reaches the server, but each call still converts its details: once per
         // document was a few percent of the worker's CPU. Every quarter second keeps the batch alive.
         let lastBeat = 0;
-        const reader = async () => {
-          while (next < items.length) {
-            // Cancellation arrives through heartbeats; before the commit there is nothing to undo.
-            if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`batch ${input.from}-${input.to} cancelled before commit`);
-            const index = next++;
-            perItem[index] = await prepareItem(items[index]!, maxBytes, reading);
-            read += perItem[index].length;
+        const cancelled = () => new CancelledFailure(`batch ${input.from}-${input.to} cancelled before commit`);
+        const prepared = await prepareItems(items, maxBytes, {
+          concurrency: READ_CONCURRENCY,
+          known: (digests) => store.articles.knownDigests(digests),
+          signal: ctx.cancellationSignal,
+          onProgress: everyFewMegabytes(() => ctx.heartbeat({ phase: 'reading', read } satisfies BatchHeartbeat)),
+          // Cancellation arrives through heartbeats; before the commit there is nothing to undo.
+          beforeItem: () => {
+            if (ctx.cancellationSignal.aborted) throw cancelled();
+          },
+          afterItem: (docs) => {
+            read = docs;
             if (Date.now() - lastBeat >= HEARTBEAT_EVERY_MS) {
               lastBeat = Date.now();
               ctx.heartbeat({ phase: 'reading', read } satisfies BatchHeartbeat);
             }
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, reader));
-        if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`batch ${input.from}-${input.to} cancelled before commit`);
-        const prepared = perItem.flat();
+          },
+        });
+        if (ctx.cancellationSignal.aborted) throw cancelled();
 
         // A commit waiting out a slow database still heartbeats, so it is not taken for a dead worker.
         const counts = await commitBatch(

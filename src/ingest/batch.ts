@@ -12,7 +12,7 @@ import type { PreparedDocument } from './read.js';
 // The import's parse-and-store code, free of Temporal: the importBatch activity runs it, and so does
 // the benchmark's direct loop, so the two measure the same work. The reading half (listing, reading a
 // manifest item) lives in read.ts; it is re-exported here for the callers of this module.
-export { DOCUMENT_FS_ERRORS, contentHash, manifestEntries, prepareItem, type PreparedDocument, type ReadControl } from './read.js';
+export { DOCUMENT_FS_ERRORS, contentHash, manifestEntries, prepareItem, prepareItems, type PreparedDocument, type ReadControl } from './read.js';
 
 export function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === '23505';
@@ -112,13 +112,13 @@ async function writeAll(
   accepted.forEach((doc, i) => {
     const result = applied[i];
     if (!result) throw new Error(`no result for document ${doc.seq}:${doc.line}`);
-    const sourceId = storableText(doc.article.sourceId);
+    const sourceId = storableText(doc.sourceId);
     const changed = result.changedFields.length ? result.changedFields : null;
     byDoc.set(doc, { ...placeOf(doc), sourceId, outcome: result.outcome, changedFields: changed, errors: null });
   });
   await repos.imports.resolveAll(
     input.runId,
-    accepted.map((doc) => ({ path: storableText(doc.path), line: doc.line, sourceId: storableText(doc.article.sourceId) })),
+    accepted.map((doc) => ({ path: storableText(doc.path), line: doc.line, sourceId: storableText(doc.sourceId) })),
   );
   if (accepted.length > 0) onProgress?.(accepted.length);
   const entries = rejected.map((doc) => {
@@ -184,7 +184,7 @@ async function writeDocument(tx: Queryable, repos: ReturnType<typeof repositorie
   if (doc.ok) {
     const [applied] = await applyArticles(tx, { items: [doc], policy: input.policy, runId: input.runId });
     if (!applied) throw new Error(`no result for document ${doc.seq}:${doc.line}`);
-    const sourceId = storableText(doc.article.sourceId);
+    const sourceId = storableText(doc.sourceId);
     await repos.imports.resolve(input.runId, { path: at.path, line: doc.line, sourceId });
     return { ...at, sourceId, outcome: applied.outcome, changedFields: applied.changedFields.length ? applied.changedFields : null, errors: null };
   }
@@ -201,8 +201,8 @@ async function quarantineRefused(repos: ReturnType<typeof repositories>, runId: 
   const errors: FieldError[] = [{ field: 'document', message: `the database refused it: ${storableText(shortDbReason(refusal))}` }];
   const at = { seq: doc.seq, line: doc.line, path: storableText(doc.path) };
   if (doc.ok) {
-    const raw = Buffer.from(doc.canonical ?? stableStringify(doc.article), 'utf8');
-    const sourceId = storableText(doc.article.sourceId);
+    const raw = Buffer.from(doc.canonical ?? stableStringify(doc.article ?? doc.parse?.().article ?? null), 'utf8');
+    const sourceId = storableText(doc.sourceId);
     await repos.imports.quarantine(runId, { path: at.path, line: doc.line, sourceId, sha256: doc.sha256, size: doc.size, raw, errors });
     return { ...at, sourceId, outcome: 'rejected', changedFields: null, errors };
   }

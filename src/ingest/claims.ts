@@ -44,7 +44,7 @@ export async function claimSourceIds(tx: Queryable, input: { runId: string; dryR
   const duplicates = new Map<PreparedDocument, FieldError[]>();
   let correction: ImportCounts = ZERO_COUNTS;
   const accepted = input.prepared.filter((d): d is Accepted => d.ok);
-  accepted.sort((a, b) => (a.article.sourceId < b.article.sourceId ? -1 : a.article.sourceId > b.article.sourceId ? 1 : compare(a, b)));
+  accepted.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : compare(a, b)));
   if (accepted.length === 0) return { prepared: [...input.prepared], correction };
   // One statement claims every sourceId still free (the common case: no duplicates at all); only the
   // documents it could not claim are looked at one by one.
@@ -57,7 +57,7 @@ export async function claimSourceIds(tx: Queryable, input: { runId: string; dryR
      ON CONFLICT (run_id, source_id) DO NOTHING RETURNING seq, line`,
     [
       input.runId,
-      accepted.map((d) => d.article.sourceId),
+      accepted.map((d) => d.sourceId),
       accepted.map((d) => d.seq),
       accepted.map((d) => d.line),
       accepted.map((d) => d.path),
@@ -69,7 +69,7 @@ export async function claimSourceIds(tx: Queryable, input: { runId: string; dryR
   const claimed = new Set(taken.map((t) => `${t.seq}:${t.line}`));
   for (const doc of accepted) {
     if (claimed.has(`${doc.seq}:${doc.line}`)) continue;
-    const sourceId = doc.article.sourceId;
+    const sourceId = doc.sourceId;
     const [holder] = await tx.query<Claim>(
       `SELECT seq, line, path, sha256, size, content_hash AS "contentHash", prior FROM import_claims WHERE run_id = $1 AND source_id = $2 FOR UPDATE`,
       [input.runId, sourceId],
@@ -142,7 +142,8 @@ async function undoWrite(tx: Queryable, runId: string, sourceId: string, holder:
   if (holder.prior) {
     const restored = await tx.query(
       `UPDATE articles a SET slug = p.slug, title = p.title, current_revision = p.current_revision, content_hash = p.content_hash,
-              review_state = p.review_state, reviewed_at = p.reviewed_at, reviewed_by = p.reviewed_by, updated_at = p.updated_at
+              review_state = p.review_state, reviewed_at = p.reviewed_at, reviewed_by = p.reviewed_by, updated_at = p.updated_at,
+              source_digest = p.source_digest
          FROM jsonb_populate_record(NULL::articles, $3::jsonb) p
         WHERE a.source_id = $1 AND a.content_hash = $2 RETURNING a.source_id`,
       [sourceId, holder.contentHash, JSON.stringify(holder.prior)],

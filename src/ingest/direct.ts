@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/article/index.js';
 import { ZERO_COUNTS, addCounts, batchRanges, type ImportCounts } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
 import type { Store } from '../store/index.js';
-import { commitBatch, manifestEntries, prepareItem, type PreparedDocument } from './batch.js';
+import { commitBatch, manifestEntries, prepareItems } from './batch.js';
 
 /**
  * The same listing and batches as importWorkflow, in one process with no Temporal: no retries, no
@@ -19,8 +19,7 @@ export async function importDirect(
   let counts = ZERO_COUNTS;
   for (const { from, to } of batchRanges(total, options.batchSize)) {
     const items = await store.imports.items(runId, from, to);
-    const prepared: PreparedDocument[] = [];
-    for (const item of items) prepared.push(...(await prepareItem(item, DEFAULT_MAX_DOCUMENT_BYTES)));
+    const prepared = await prepareItems(items, DEFAULT_MAX_DOCUMENT_BYTES, { known: (digests) => store.articles.knownDigests(digests) });
     counts = addCounts(counts, await commitBatch(store.db, { runId, from, to, files: items.length, prepared, policy: options.policy, dryRun: false }));
   }
   return { runId, total, counts };

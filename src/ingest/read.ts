@@ -1,7 +1,7 @@
 // The reading half of the import, free of Temporal: listing a source into manifest entries (one per
 // file, one per .ndjson line) and reading one manifest item into prepared documents. The activities
 // pass an AbortSignal and a progress callback, so every long read heartbeats and stops when cancelled.
-import type { Article, FieldError } from '../domain/article/index.js';
+import { sourceDigest, type Article, type FieldError } from '../domain/article/index.js';
 import { stableStringify } from '../domain/content.js';
 import type { ManifestEntry, ManifestItem } from '../store/imports.js';
 import {
@@ -9,11 +9,14 @@ import {
   NotADocumentError,
   isDocumentFsError,
   ndjsonLineRanges,
+  parseRawDocument,
   readDocumentFile,
   readDocumentLine,
+  readRawDocument,
   sha256,
   sourceFiles,
   type DocumentResult,
+  type RawDocument,
   type ReadOptions,
 } from '../sources/documents.js';
 
@@ -21,11 +24,30 @@ export { DOCUMENT_FS_ERRORS };
 
 /**
  * One document ready to commit. An accepted one carries the sha256 and size of its raw bytes too: a
- * duplicate sourceId is quarantined by them (see claims.ts).
+ * duplicate sourceId is quarantined by them (see claims.ts). `digest` (sourceDigest of its bytes) is
+ * stored with the article. A document whose digest was already stored has no `article`: it was known
+ * by its bytes and not parsed (an unchanged re-import); `parse` gives its article if it turns out to be
+ * needed after all (the article changed since it was looked up).
  */
 export type PreparedDocument =
-  | { seq: number; line: number; path: string; ok: true; article: Article; contentHash: string; canonical?: string; sha256: string; size: number }
+  | {
+      seq: number;
+      line: number;
+      path: string;
+      ok: true;
+      sourceId: string;
+      contentHash: string;
+      sha256: string;
+      size: number;
+      digest?: string;
+      article?: Article;
+      canonical?: string;
+      parse?: () => { article: Article; canonical: string };
+    }
   | { seq: number; line: number; path: string; ok: false; errors: FieldError[]; sourceId: string | null; sha256: string; size: number; raw: Uint8Array | null };
+
+/** What the store knows of some digests: the article each one's bytes parsed to, and its content hash. */
+export type KnownDigests = (digests: readonly string[]) => Promise<ReadonlyMap<string, { sourceId: string; contentHash: string }>>;
 
 export type ReadControl = { signal?: AbortSignal; onProgress?: (bytesRead: number) => void };
 
@@ -74,50 +96,137 @@ function sourceIdHint(bytes: Uint8Array): string | null {
 
 type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 'seq' | 'path'>>;
 
+/** A small document read but not parsed yet, with the sha256 of its bytes. */
+type Pending = { seq: number; raw: RawDocument; sha256: string };
+
+const problemDocument = (item: ItemLike, problem: string): PreparedDocument => ({
+  seq: item.seq,
+  line: item.line ?? 0,
+  path: item.path,
+  ok: false,
+  errors: [{ field: 'document', message: problem }],
+  sourceId: null,
+  sha256: sha256(`problem:${item.path}`),
+  size: 0,
+  raw: null,
+});
+
 /**
- * Reads and parses one manifest item: a file, one .ndjson line (only its byte range is read), or an
- * entry refused when listed. Document-fault errors (missing, outside the source, not a regular file)
- * become rejections; any other error (EIO, EMFILE) is thrown for the batch to be retried.
+ * Reads one manifest item: a file, one .ndjson line (only its byte range is read), or an entry refused
+ * when listed. A small document comes back read but unparsed; anything else parsed. Document-fault
+ * errors (missing, outside the source, not a regular file) become rejections; any other error (EIO,
+ * EMFILE) is thrown for the batch to be retried.
  */
-export async function prepareItem(item: ItemLike, maxBytes: number, options: ReadControl = {}): Promise<PreparedDocument[]> {
+async function readItem(item: ItemLike, maxBytes: number, options: ReadControl): Promise<Array<PreparedDocument | Pending>> {
   const { seq, path } = item;
-  if (item.problem != null) {
-    return [
-      {
-        seq,
-        line: item.line ?? 0,
-        path,
-        ok: false,
-        errors: [{ field: 'document', message: item.problem }],
-        sourceId: null,
-        sha256: sha256(`problem:${path}`),
-        size: 0,
-        raw: null,
-      },
-    ];
-  }
-  // Small documents are read synchronously inside readDocumentLine/readDocumentFile (documents.ts).
+  if (item.problem != null) return [problemDocument(item, item.problem)];
   const read: ReadOptions = { maxBytes, identifyOversize: true, ...control(options), ...(item.root != null ? { root: item.root } : {}) };
+  const range = item.offset != null && item.length != null && item.line != null ? { line: item.line, offset: item.offset, length: item.length } : undefined;
+  // Small documents are read synchronously (documents.ts); larger ones stream.
+  const raw = readRawDocument(path, read, range);
+  if (raw !== undefined) return 'bytes' in raw ? [{ seq, raw, sha256: sha256(raw.bytes) }] : prepared(item, [raw]);
   const results: DocumentResult[] = [];
-  if (item.offset != null && item.length != null && item.line != null) {
-    results.push(await readDocumentLine(path, { line: item.line, offset: item.offset, length: item.length }, read));
-  } else {
-    // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
-    for await (const result of readDocumentFile(path, read)) results.push(result);
-  }
+  if (range) results.push(await readDocumentLine(path, range, read));
+  // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
+  else for await (const result of readDocumentFile(path, read)) results.push(result);
   return prepared(item, results);
 }
 
-function prepared({ seq, path }: ItemLike, results: readonly DocumentResult[]): PreparedDocument[] {
+/** Reads and parses one manifest item (see readItem). */
+export async function prepareItem(item: ItemLike, maxBytes: number, options: ReadControl = {}): Promise<PreparedDocument[]> {
+  return prepareItems([item], maxBytes, options);
+}
+
+export type PrepareOptions = ReadControl & {
+  /** Items read at once: a small file is read with synchronous calls, a large one streams through libuv's pool. */
+  concurrency?: number;
+  /** Looks the documents' digests up: a known document is not parsed. */
+  known?: KnownDigests;
+  /** Called before each item is read (the activity checks for cancellation here). */
+  beforeItem?: () => void;
+  /** Called after each item with how many documents are read so far. */
+  afterItem?: (read: number) => void;
+};
+
+/**
+ * Reads a batch of manifest items, looks the digests of their small documents up in one call, and
+ * parses only the documents it does not know. The documents come back in manifest order, which
+ * duplicate-sourceId claims depend on.
+ */
+export async function prepareItems(items: readonly ItemLike[], maxBytes: number, options: PrepareOptions = {}): Promise<PreparedDocument[]> {
+  const perItem = new Array<Array<PreparedDocument | Pending>>(items.length);
+  let read = 0;
+  let next = 0;
+  const reader = async () => {
+    while (next < items.length) {
+      options.beforeItem?.();
+      const index = next++;
+      const docs = await readItem(items[index]!, maxBytes, options);
+      perItem[index] = docs;
+      read += docs.length;
+      options.afterItem?.(read);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, items.length) }, reader));
+  const all = perItem.flat();
+  const pending = all.filter((d): d is Pending => 'raw' in d && !('ok' in d));
+  const digestOf = (p: Pending) => sourceDigest(p.raw.format, p.sha256);
+  const known = pending.length > 0 && options.known ? await options.known(pending.map(digestOf)) : new Map<string, { sourceId: string; contentHash: string }>();
+  return all.flatMap((doc): PreparedDocument[] => {
+    if ('ok' in doc) return [doc];
+    const digest = digestOf(doc);
+    const identity = { seq: doc.seq, line: doc.raw.line ?? 0, path: doc.raw.file, sha256: doc.sha256, size: doc.raw.bytes.byteLength, digest };
+    const hit = known.get(digest);
+    if (hit) return [{ ...identity, ok: true, sourceId: hit.sourceId, contentHash: hit.contentHash, parse: () => reparse(doc.raw, maxBytes, digest) }];
+    return prepared({ seq: doc.seq, path: doc.raw.file }, [parseRawDocument(doc.raw, { maxBytes })], { digest, sha256: doc.sha256 });
+  });
+}
+
+/** A known document's article after all; its bytes parsed to an accepted article when their digest was stored. */
+function reparse(raw: RawDocument, maxBytes: number, digest: string): { article: Article; canonical: string } {
+  const { result } = parseRawDocument(raw, { maxBytes });
+  if (!result.ok) throw new Error(`${raw.file}${raw.line ? `:${raw.line}` : ''} (digest ${digest}) no longer parses: its stored digest is stale`);
+  return { article: result.article, canonical: stableStringify(result.article) };
+}
+
+/** Results as prepared documents; `read` is what prepareItems already computed of a small document's bytes. */
+function prepared(
+  { seq, path }: Pick<ItemLike, 'seq' | 'path'>,
+  results: readonly DocumentResult[],
+  read?: { digest: string; sha256: string },
+): PreparedDocument[] {
   return results.map(({ line, result, raw, unkept }): PreparedDocument => {
     const lineNo = line ?? 0;
     if (result.ok) {
       const canonical = stableStringify(result.article);
       const hash = sha256(canonical);
-      const identity = raw ? { sha256: sha256(raw), size: raw.byteLength } : { sha256: hash, size: 0 };
-      return { seq, line: lineNo, path, ok: true, article: result.article, contentHash: hash, canonical, ...identity };
+      const identity = raw ? { sha256: read?.sha256 ?? sha256(raw), size: raw.byteLength } : { sha256: hash, size: 0 };
+      const { article } = result;
+      return {
+        seq,
+        line: lineNo,
+        path,
+        ok: true,
+        sourceId: article.sourceId,
+        article,
+        contentHash: hash,
+        canonical,
+        ...identity,
+        ...(read ? { digest: read.digest } : {}),
+      };
     }
-    if (raw) return { seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: sourceIdHint(raw), sha256: sha256(raw), size: raw.byteLength, raw };
+    if (raw)
+      return {
+        seq,
+        line: lineNo,
+        path,
+        ok: false,
+        errors: result.errors,
+        sourceId: sourceIdHint(raw),
+        sha256: read?.sha256 ?? sha256(raw),
+        size: raw.byteLength,
+        raw,
+      };
     // Never read whole (oversize) or at all (refused): its size and streamed hash identify it.
     const identity = unkept ?? { size: 0, sha256: sha256(`unread:${path}`) };
     return { seq, line: lineNo, path, ok: false, errors: result.errors, sourceId: null, ...identity, raw: null };

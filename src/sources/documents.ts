@@ -9,7 +9,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { DEFAULT_MAX_DOCUMENT_BYTES, oversizeError, parseCanonicalJson, parseCanonicalNdjson, parseExport } from '../domain/article/index.js';
-import type { ParseResult } from '../domain/article/index.js';
+import type { DocumentFormat, ParseResult } from '../domain/article/index.js';
 import { ErrorType, PressroomError } from '../domain/errors.js';
 import { sortedEntries, type DirEntry } from './sorted-dir.js';
 
@@ -457,39 +457,65 @@ export async function* readDocumentFile(file: string, options: ReadOptions = {})
   yield* wholeResults(file, bytes, size, maxBytes);
 }
 
+function grewWhileRead(file: string, size: number): DocumentResult {
+  return {
+    file,
+    result: failed(`the file grew while it was read (it had ${size} bytes when opened): import it again once it is complete`),
+    unkept: { size: 0, sha256: sha256(`grew:${file}`) },
+  };
+}
+
 /** The documents in a whole file's bytes (one more than its size when it grew while read). */
 function wholeResults(file: string, bytes: Buffer, size: number, maxBytes: number): DocumentResult[] {
-  if (bytes.length > size) {
-    return [
-      {
-        file,
-        result: failed(`the file grew while it was read (it had ${size} bytes when opened): import it again once it is complete`),
-        unkept: { size: 0, sha256: sha256(`grew:${file}`) },
-      },
-    ];
-  }
+  if (bytes.length > size) return [grewWhileRead(file, size)];
   return parseDocumentBytes(file, bytes, { maxBytes }).map(({ line, result }) =>
     line === undefined ? { file, result, raw: bytes } : { file, line, result, raw: bytes },
   );
 }
 
+/** A small document's bytes, read but not parsed, and how they parse (see parseRawDocument). */
+export type RawDocument = { file: string; line?: number; format: DocumentFormat; bytes: Buffer };
+
+const formatOf = (file: string): DocumentFormat => (extname(file).toLowerCase() === '.json' ? 'json' : 'export');
+
 /**
- * A small document (a file, or one .ndjson line by its range) read with synchronous calls and parsed.
- * Undefined when it needs the streaming path: larger than SYNC_READ_LIMIT, over the limit (only
- * hashed), or a whole .ndjson file.
+ * A small document (a file, or one .ndjson line by its range) read with synchronous calls, not yet
+ * parsed: its bytes, or its result when there is nothing to parse (refused, changed since listed,
+ * grown while read). Undefined when it needs the streaming path: larger than SYNC_READ_LIMIT, over
+ * the limit (only hashed), or a whole .ndjson file. The import reads a batch this way, looks its
+ * documents' digests up, and parses only those it does not know.
  */
-function readSmallDocument(file: string, options: Pick<ReadOptions, 'maxBytes' | 'root'>, range?: LineRange): DocumentResult[] | undefined {
+export function readRawDocument(file: string, options: Pick<ReadOptions, 'maxBytes' | 'root'>, range?: LineRange): RawDocument | DocumentResult | undefined {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   if (range) {
     if (range.length > maxBytes) return undefined;
     const small = readSmallOrRefuse(file, options.root, SYNC_READ_LIMIT, range.line, { position: range.offset, length: range.length });
     if (!small) return undefined;
-    return ['refused' in small ? small.refused : lineResult(file, range, small.bytes, maxBytes)];
+    if ('refused' in small) return small.refused;
+    const { bytes } = small;
+    if (bytes.length !== range.length || bytes.includes(10)) return changedLine(file, range);
+    return { file, line: range.line, format: 'json', bytes };
   }
   if (extname(file).toLowerCase() === '.ndjson') return undefined;
   const small = readSmallOrRefuse(file, options.root, Math.min(SYNC_READ_LIMIT, maxBytes + 1));
   if (!small) return undefined;
-  return 'refused' in small ? [small.refused] : wholeResults(file, small.bytes, small.size, maxBytes);
+  if ('refused' in small) return small.refused;
+  if (small.bytes.length > small.size) return grewWhileRead(file, small.size);
+  return { file, format: formatOf(file), bytes: small.bytes };
+}
+
+/** Parses what readRawDocument read. */
+export function parseRawDocument(raw: RawDocument, options: { maxBytes?: number } = {}): DocumentResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const result = raw.format === 'json' ? parseCanonicalJson(raw.bytes, { maxBytes }) : parseExport(raw.bytes, { maxBytes });
+  return raw.line === undefined ? { file: raw.file, result, raw: raw.bytes } : { file: raw.file, line: raw.line, result, raw: raw.bytes };
+}
+
+/** A small document read with synchronous calls and parsed; undefined when it needs the streaming path. */
+function readSmallDocument(file: string, options: Pick<ReadOptions, 'maxBytes' | 'root'>, range?: LineRange): DocumentResult[] | undefined {
+  const raw = readRawDocument(file, options, range);
+  if (raw === undefined) return undefined;
+  return ['bytes' in raw ? parseRawDocument(raw, options) : raw];
 }
 
 /** A name as UTF-8 text, or null when its bytes are not UTF-8 (such a name cannot be stored or shown). */

@@ -1,19 +1,45 @@
+import { createHash } from 'node:crypto';
 import type { Article } from '../domain/article/index.js';
-import { articleSlug, changedFields } from '../domain/content.js';
+import { articleSlug, changedFields, stableStringify } from '../domain/content.js';
 import type { Outcome } from '../domain/import/index.js';
 import { initialReviewState, type ReviewPolicy, type ReviewState } from '../domain/review.js';
 import type { Queryable } from './db.js';
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export type ApplyResult = { outcome: Exclude<Outcome, 'rejected'>; revision: number; changedFields: string[] };
 
-/** `canonical`: the article's stable JSON when the reader already made it (it hashed it), so it is not serialised twice. */
-export type ArticleWrite = { article: Article; contentHash: string; canonical?: string };
+/**
+ * An article to write. `canonical`: its stable JSON when the reader already made it (it hashed it), so it
+ * is not serialised twice. `digest`: the digest of the bytes it was parsed from, stored beside it. A
+ * document known by its digest comes without `article` (it was not parsed): `parse` gives it when the
+ * article turns out to be needed (its stored content changed since the digest was looked up).
+ */
+export type ArticleWrite = {
+  sourceId: string;
+  contentHash: string;
+  digest?: string;
+  article?: Article;
+  canonical?: string;
+  parse?: () => { article: Article; canonical: string };
+};
+
+type Full = ArticleWrite & { article: Article; canonical: string };
+
+function full(item: ArticleWrite): Full {
+  if (item.article) return { ...item, article: item.article, canonical: item.canonical ?? stableStringify(item.article) };
+  if (!item.parse) throw new Error(`article ${item.sourceId} has neither its content nor its bytes`);
+  const parsed = item.parse();
+  if (sha256(parsed.canonical) !== item.contentHash)
+    throw new Error(`article ${item.sourceId}: its bytes no longer parse to the content their digest recorded`);
+  return { ...item, ...parsed };
+}
 
 /**
  * Rows for jsonb_to_recordset, as one JSON text: one parameter instead of a text[] per column, which pg
  * escaped element by element (every article's JSON again). The article goes in as the JSON it already is.
  */
-function jsonRows(rows: ReadonlyArray<{ fields: Record<string, string | number>; article: string | null }>): string {
+function jsonRows(rows: ReadonlyArray<{ fields: Record<string, string | number | null>; article: string | null }>): string {
   let out = '[';
   for (const row of rows) {
     let item = '{';
@@ -23,17 +49,26 @@ function jsonRows(rows: ReadonlyArray<{ fields: Record<string, string | number>;
   return out + ']';
 }
 
-const articleJson = (item: ArticleWrite) => item.canonical ?? JSON.stringify(item.article);
-
-type Current = { source_id: string; current_revision: number; content_hash: string };
+type Current = { source_id: string; current_revision: number; content_hash: string; source_digest: string | null };
 
 /**
- * Locks the stored rows of these articles, in source_id order so two batches sharing ids never wait on
- * each other in a cycle. What comes back is each locked row's newest committed version.
+ * The stored rows of these articles as last committed, unlocked: what an unchanged document is judged
+ * against. Writing nothing, it needs no lock; an overlapping import that commits later simply comes after.
+ */
+async function readCurrent(q: Queryable, sourceIds: readonly string[]): Promise<Map<string, Current>> {
+  const rows = await q.query<Current>('SELECT source_id, current_revision, content_hash, source_digest FROM articles WHERE source_id = ANY($1::text[])', [
+    sourceIds,
+  ]);
+  return new Map(rows.map((r) => [r.source_id, r]));
+}
+
+/**
+ * Locks the stored rows of the articles about to change, in source_id order so two batches sharing ids
+ * never wait on each other in a cycle. What comes back is each locked row's newest committed version.
  */
 async function lockCurrent(q: Queryable, sourceIds: readonly string[]): Promise<Map<string, Current>> {
   const rows = await q.query<Current>(
-    'SELECT source_id, current_revision, content_hash FROM articles WHERE source_id = ANY($1::text[]) ORDER BY source_id FOR UPDATE',
+    'SELECT source_id, current_revision, content_hash, source_digest FROM articles WHERE source_id = ANY($1::text[]) ORDER BY source_id FOR UPDATE',
     [sourceIds],
   );
   return new Map(rows.map((r) => [r.source_id, r]));
@@ -44,14 +79,14 @@ async function lockCurrent(q: Queryable, sourceIds: readonly string[]): Promise<
  * ids it created: the others were created meanwhile by an overlapping import (ON CONFLICT waited for
  * its commit), and are updates of what it wrote.
  */
-async function insertNew(q: Queryable, items: readonly ArticleWrite[], policy: ReviewPolicy, runId: string): Promise<Set<string>> {
+async function insertNew(q: Queryable, items: readonly Full[], policy: ReviewPolicy, runId: string): Promise<Set<string>> {
   const rows = await q.query<{ source_id: string }>(
     `WITH incoming AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS t(source_id text, slug text, title text, content_hash text, review_state text, article jsonb)
+         AS t(source_id text, slug text, title text, content_hash text, review_state text, source_digest text, article jsonb)
      ), created AS (
-       INSERT INTO articles (source_id, slug, title, current_revision, content_hash, review_state)
-       SELECT source_id, slug, title, 1, content_hash, review_state FROM incoming ORDER BY source_id
+       INSERT INTO articles (source_id, slug, title, current_revision, content_hash, review_state, source_digest)
+       SELECT source_id, slug, title, 1, content_hash, review_state, source_digest FROM incoming ORDER BY source_id
        ON CONFLICT (source_id) DO NOTHING RETURNING source_id
      ), revisions AS (
        INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run)
@@ -62,13 +97,14 @@ async function insertNew(q: Queryable, items: readonly ArticleWrite[], policy: R
       jsonRows(
         items.map((i) => ({
           fields: {
-            source_id: i.article.sourceId,
+            source_id: i.sourceId,
             slug: articleSlug(i.article),
             title: i.article.title,
             content_hash: i.contentHash,
             review_state: initialReviewState(policy, i.article),
+            source_digest: i.digest ?? null,
           },
-          article: articleJson(i),
+          article: i.canonical,
         })),
       ),
       runId,
@@ -88,12 +124,12 @@ async function readPriors(q: Queryable, items: readonly ArticleWrite[]): Promise
        FROM unnest($1::text[], $2::text[]) AS t(source_id, content_hash)
        JOIN articles a ON a.source_id = t.source_id
        JOIN article_revisions cur ON cur.source_id = a.source_id AND cur.revision = a.current_revision`,
-    [items.map((i) => i.article.sourceId), items.map((i) => i.contentHash)],
+    [items.map((i) => i.sourceId), items.map((i) => i.contentHash)],
   );
   return new Map(rows.map((r) => [r.source_id, r]));
 }
 
-type Update = { item: ArticleWrite; revision: number; isNew: boolean };
+type Update = { item: Full; revision: number; isNew: boolean };
 
 /** New revisions (content never seen for the article) and the articles' new current revision, in one statement. */
 async function writeUpdates(q: Queryable, updates: readonly Update[], policy: ReviewPolicy, runId: string): Promise<void> {
@@ -101,29 +137,44 @@ async function writeUpdates(q: Queryable, updates: readonly Update[], policy: Re
   await q.query(
     `WITH incoming AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS t(source_id text, revision int, content_hash text, title text, review_state text, article jsonb)
+         AS t(source_id text, revision int, content_hash text, title text, review_state text, source_digest text, article jsonb)
      ), added AS (
        INSERT INTO article_revisions (source_id, revision, content_hash, article, import_run)
        SELECT source_id, revision, content_hash, article, $2 FROM incoming WHERE article IS NOT NULL ORDER BY source_id
      )
      UPDATE articles a SET current_revision = i.revision, content_hash = i.content_hash, title = i.title, review_state = i.review_state,
-            reviewed_at = NULL, reviewed_by = NULL, updated_at = now()
+            source_digest = i.source_digest, reviewed_at = NULL, reviewed_by = NULL, updated_at = now()
        FROM incoming i WHERE a.source_id = i.source_id`,
     [
       jsonRows(
         updates.map((u) => ({
           fields: {
-            source_id: u.item.article.sourceId,
+            source_id: u.item.sourceId,
             revision: u.revision,
             content_hash: u.item.contentHash,
             title: u.item.article.title,
             review_state: initialReviewState(policy, u.item.article),
+            source_digest: u.item.digest ?? null,
           },
-          article: u.isNew ? articleJson(u.item) : null,
+          article: u.isNew ? u.item.canonical : null,
         })),
       ),
       runId,
     ],
+  );
+}
+
+/**
+ * Unchanged articles whose stored digest names other bytes (stored before digests were, or by another
+ * parser version) learn these bytes' digest, so the next import finds them without parsing. Only while
+ * the content is still the one these bytes parse to.
+ */
+async function refreshDigests(q: Queryable, items: readonly ArticleWrite[]): Promise<void> {
+  await q.query(
+    `UPDATE articles a SET source_digest = t.source_digest
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS t(source_id, content_hash, source_digest)
+      WHERE a.source_id = t.source_id AND a.content_hash = t.content_hash AND a.source_digest IS DISTINCT FROM t.source_digest`,
+    [items.map((i) => i.sourceId), items.map((i) => i.contentHash), items.map((i) => i.digest ?? null)],
   );
 }
 
@@ -133,17 +184,31 @@ async function writeUpdates(q: Queryable, updates: readonly Update[], policy: Re
  * beside the old ones, or nothing. Must run inside a transaction. A dry run calls it too, inside a
  * savepoint it rolls back, so the plan meets the same constraints as the real write. Results come back
  * in the order of `items`.
+ *
+ * Unchanged articles are read without a lock and cost no write; only the rows about to change are
+ * locked, and judged again on their newest committed version.
  */
 export async function applyArticles(q: Queryable, input: { items: readonly ArticleWrite[]; policy: ReviewPolicy; runId: string }): Promise<ApplyResult[]> {
   const { items, policy, runId } = input;
   if (items.length === 0) return [];
-  const sourceIds = items.map((i) => i.article.sourceId);
-  const current = await lockCurrent(q, sourceIds);
-  const fresh = items.filter((i) => !current.has(i.article.sourceId));
+  const current = await readCurrent(
+    q,
+    items.map((i) => i.sourceId),
+  );
+  const differs = items.filter((i) => current.get(i.sourceId)?.content_hash !== i.contentHash);
+  const stored = differs.filter((i) => current.has(i.sourceId));
+  if (stored.length > 0) {
+    for (const [id, row] of await lockCurrent(
+      q,
+      stored.map((i) => i.sourceId),
+    ))
+      current.set(id, row);
+  }
+  const fresh = differs.filter((i) => !current.has(i.sourceId)).map(full);
   const created = fresh.length > 0 ? await insertNew(q, fresh, policy, runId) : new Set<string>();
-  const raced = fresh.filter((i) => !created.has(i.article.sourceId));
+  const raced = fresh.filter((i) => !created.has(i.sourceId));
   if (raced.length > 0) {
-    const ids = raced.map((i) => i.article.sourceId);
+    const ids = raced.map((i) => i.sourceId);
     const locked = await lockCurrent(q, ids);
     for (const id of ids) {
       const row = locked.get(id);
@@ -151,19 +216,26 @@ export async function applyArticles(q: Queryable, input: { items: readonly Artic
       current.set(id, row);
     }
   }
-  const changed = items.filter((i) => !created.has(i.article.sourceId) && current.get(i.article.sourceId)?.content_hash !== i.contentHash);
+  const changed = differs.filter((i) => !created.has(i.sourceId) && current.get(i.sourceId)?.content_hash !== i.contentHash).map(full);
   const priors = changed.length > 0 ? await readPriors(q, changed) : new Map<string, Prior>();
   const updates = new Map<string, Update & { fields: string[] }>();
   for (const item of changed) {
-    const prior = priors.get(item.article.sourceId);
-    if (!prior) throw new Error(`article ${item.article.sourceId} has no current revision`);
+    const prior = priors.get(item.sourceId);
+    if (!prior) throw new Error(`article ${item.sourceId} has no current revision`);
     // Content that goes back to an earlier revision points at it again: hashes are unique per article.
     const revision = prior.existing ?? prior.max_revision + 1;
-    updates.set(item.article.sourceId, { item, revision, isNew: prior.existing === null, fields: changedFields(prior.article, item.article) });
+    updates.set(item.sourceId, { item, revision, isNew: prior.existing === null, fields: changedFields(prior.article, item.article) });
   }
   if (updates.size > 0) await writeUpdates(q, [...updates.values()], policy, runId);
+  const stale = items.filter((i) => {
+    const row = current.get(i.sourceId);
+    return (
+      i.digest !== undefined && !created.has(i.sourceId) && !updates.has(i.sourceId) && row?.content_hash === i.contentHash && row.source_digest !== i.digest
+    );
+  });
+  if (stale.length > 0) await refreshDigests(q, stale);
   return items.map((item): ApplyResult => {
-    const id = item.article.sourceId;
+    const id = item.sourceId;
     if (created.has(id)) return { outcome: 'created', revision: 1, changedFields: [] };
     const update = updates.get(id);
     if (update) return { outcome: 'updated', revision: update.revision, changedFields: update.fields };
@@ -190,6 +262,14 @@ const SUMMARY_COLUMNS = `source_id AS "sourceId", slug, title, current_revision 
 
 export function createArticleRepo(db: Queryable) {
   return {
+    /** The articles whose current content was parsed from bytes with these digests (see sourceDigest). */
+    async knownDigests(digests: readonly string[]): Promise<Map<string, { sourceId: string; contentHash: string }>> {
+      const rows = await db.query<{ source_digest: string; source_id: string; content_hash: string }>(
+        'SELECT source_digest, source_id, content_hash FROM articles WHERE source_digest = ANY($1::text[])',
+        [digests],
+      );
+      return new Map(rows.map((r) => [r.source_digest, { sourceId: r.source_id, contentHash: r.content_hash }]));
+    },
     async list(options: { limit: number; offset: number; reviewState?: ReviewState }): Promise<{ total: number; articles: ArticleSummary[] }> {
       const where = options.reviewState ? 'WHERE review_state = $3' : '';
       const params: unknown[] = [options.limit, options.offset, ...(options.reviewState ? [options.reviewState] : [])];

@@ -267,6 +267,16 @@ export const MIGRATIONS: readonly Migration[] = [
         swept_at      timestamptz NOT NULL DEFAULT now()
       );`,
   },
+  {
+    id: 10,
+    name: 'article source digests',
+    // Which bytes the article's current content was parsed from (src/domain/article/version.ts): an
+    // unchanged re-import finds its documents here by their bytes and skips parsing them. Only set
+    // together with content_hash, so a digest always names bytes that parse to the current content.
+    sql: `
+      ALTER TABLE articles ADD COLUMN source_digest text;
+      CREATE INDEX articles_source_digest ON articles (source_digest) WHERE source_digest IS NOT NULL;`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every process that migrates this database.

@@ -24,7 +24,7 @@ function withId(sourceId: string, title = base.title): Article {
 
 function accepted(seq: number, article: Article): PreparedDocument {
   const hash = contentHash(article);
-  return { seq, line: 0, path: `/src/${seq}.txt`, ok: true, article, contentHash: hash, sha256: hash, size: 100 };
+  return { seq, line: 0, path: `/src/${seq}.txt`, ok: true, sourceId: article.sourceId, article, contentHash: hash, sha256: hash, size: 100 };
 }
 
 function rejected(seq: number): PreparedDocument {

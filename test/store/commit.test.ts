@@ -22,7 +22,17 @@ function withId(article: Article, sourceId: string, patch: Partial<Article> = {}
 }
 
 function accepted(seq: number, article: Article): PreparedDocument {
-  return { seq, line: 0, path: `/src/${seq}.txt`, ok: true, article, contentHash: contentHash(article), sha256: contentHash(article), size: 100 };
+  return {
+    seq,
+    line: 0,
+    path: `/src/${seq}.txt`,
+    ok: true,
+    sourceId: article.sourceId,
+    article,
+    contentHash: contentHash(article),
+    sha256: contentHash(article),
+    size: 100,
+  };
 }
 
 function parseRejected(seq: number): PreparedDocument {

@@ -11,3 +11,5 @@ export { consistencyWarnings } from './checks.js';
 export { dedupeItems, plainCode, plainText, sanitizeArticle, stripTags } from './sanitize.js';
 export { BAD_KINDS, badKindFor, fileNameFor, sourceIdFor, synthesizeDocument, synthesizeDocuments } from './synth.js';
 export type { BadKind, SynthDocument, SynthOptions } from './synth.js';
+export { PARSER_VERSION, sourceDigest } from './version.js';
+export type { DocumentFormat } from './version.js';
