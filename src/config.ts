@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorType, PressroomError } from './domain/errors.js';
 import { DEFAULT_TASK_QUEUE } from './domain/names.js';
+import { IMPORT_DEFAULTS } from './domain/import/index.js';
 import { ReviewPolicy } from './domain/review.js';
 
 // The one environment schema. worker.ts and the CLI call loadConfig() once at start-up; nothing
@@ -43,8 +44,8 @@ export const Env = z.object({
   REVIEW_POLICY: ReviewPolicy.default('flagged'),
   IMPORT_INBOX: z.preprocess(emptyAsUndefined, z.string().optional()),
   PRESSROOM_SCHEDULES_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
-  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(250),
-  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(IMPORT_DEFAULTS.batchSize),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(IMPORT_DEFAULTS.concurrency),
   PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' && value !== '' ? value.toUpperCase() : emptyAsUndefined(value)),
