@@ -29,6 +29,18 @@ for (const backend of backends()) {
       expect(await migrate(store.db)).toEqual([]);
     });
 
+    it('stores revisions compressed with lz4 where the server has it, pglz (the default) where not', async () => {
+      const [support] = await store.db.query<{ lz4: boolean }>(
+        `SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+      );
+      const [column] = await store.db.query<{ compression: string }>(
+        `SELECT attcompression::text AS compression FROM pg_attribute WHERE attrelid = 'article_revisions'::regclass AND attname = 'article'`,
+      );
+      // PostgreSQL 15 from Debian is built with lz4; PGlite is not.
+      expect(support?.lz4).toBe(backend.name === 'postgres');
+      expect(column?.compression).toBe(backend.name === 'postgres' ? 'l' : '');
+    });
+
     it('applies a new migration forward and records it', async () => {
       const next = { id: 10_000, name: 'test-only', sql: 'CREATE TABLE test_only_a (x int); CREATE TABLE test_only_b (y int);' };
       expect(await migrate(store.db, [...MIGRATIONS, next])).toEqual([10_000]);
