@@ -109,7 +109,7 @@ export function buildProgram(cli: Cli): Program {
     .option('--json', `${JSON_DOCUMENT}: {"workflowId", "attached"}, or the final report with --wait`)
     .option('--dry-run', 'write nothing; print the plan: created, updated (which fields), unchanged or rejected, and why (implies --wait)')
     .option('--id <id>', 'workflow id to use instead of import-<hash of the source>', nonEmpty('id', 'a workflow id'))
-    .option('--batch-size <n>', 'documents per batch transaction (default: IMPORT_BATCH_SIZE or 1000)', wholeNumber('batch-size', 1, 1_000))
+    .option('--batch-size <n>', 'documents per batch transaction (default: IMPORT_BATCH_SIZE or 500)', wholeNumber('batch-size', 1, 1_000))
     .option('--concurrency <n>', 'batches at once (default: IMPORT_CONCURRENCY or 4)', wholeNumber('concurrency', 1, 64))
     .addHelpText(
       'after',

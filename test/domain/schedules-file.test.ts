@@ -12,7 +12,7 @@ import { DEFAULT_REINDEX_BATCH, DEFAULT_VERIFY } from '../../src/domain/search/i
 const SHIPPED_FILE = fileURLToPath(new URL('../../pressroom.schedules.json', import.meta.url));
 const SHIPPED = readFileSync(SHIPPED_FILE, 'utf8');
 
-// Batch size and concurrency differ from the import defaults (1000, 4), so a test sees they came from the config.
+// Batch size and concurrency differ from the import defaults (500, 4), so a test sees they came from the config.
 const config: Config = loadConfig({ PRESSROOM_DATA_DIR: '/tmp/pr-test', TASK_QUEUE: 'q1', IMPORT_BATCH_SIZE: '100', IMPORT_CONCURRENCY: '8' });
 
 /** A valid entry; each test changes the one thing it is about. */
@@ -145,7 +145,7 @@ describe('the shipped pressroom.schedules.json', () => {
   it('follows IMPORT_INBOX when it is set', () => {
     const moved = loadConfig({ PRESSROOM_DATA_DIR: '/tmp/pr-test', IMPORT_INBOX: '/srv/drop' });
     const nightly = byId(desiredSchedules(SHIPPED, moved, { file: SHIPPED_FILE, env: {} }), 'nightly-import');
-    expect(nightly.input).toMatchObject({ paths: ['/srv/drop'], batchSize: 1_000, concurrency: 4 });
+    expect(nightly.input).toMatchObject({ paths: ['/srv/drop'], batchSize: 500, concurrency: 4 });
   });
 
   it('gives the reindexes their mode, who asked, and the full one the default verification', () => {

@@ -61,7 +61,7 @@ export const ImportWorkflowInput = z.strictObject({
 export type ImportWorkflowInput = z.infer<typeof ImportWorkflowInput>;
 
 /** Defaults applied by the client before it starts an import (`pressroom import`, the dev sample). */
-export const IMPORT_DEFAULTS = { dryRun: false, batchSize: 1_000, concurrency: 4, maxHistoryEvents: 6_000 } as const;
+export const IMPORT_DEFAULTS = { dryRun: false, batchSize: 500, concurrency: 4, maxHistoryEvents: 6_000 } as const;
 
 /** What a client asks for: the workflow input without the carry, defaults filled in by `parse`. */
 export const ImportRequest = z.strictObject({
