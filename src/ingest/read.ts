@@ -125,10 +125,12 @@ async function readItem(item: ItemLike, maxBytes: number, options: ReadControl):
   // Small documents are read synchronously (documents.ts); larger ones stream.
   const raw = readRawDocument(path, read, range);
   if (raw !== undefined) return 'bytes' in raw ? [{ seq, raw, sha256: sha256(raw.bytes) }] : prepared(item, [raw]);
+  // Too large to read synchronously: opening and checking it again for the small path would be wasted.
+  const streaming: ReadOptions = { ...read, streamOnly: true };
   const results: DocumentResult[] = [];
-  if (range) results.push(await readDocumentLine(path, range, read));
+  if (range) results.push(await readDocumentLine(path, range, streaming));
   // Whole files, and .ndjson files listed whole by an earlier version (manifest rows without ranges).
-  else for await (const result of readDocumentFile(path, read)) results.push(result);
+  else for await (const result of readDocumentFile(path, streaming)) results.push(result);
   return prepared(item, results);
 }
 

@@ -29,6 +29,8 @@ export type ReadOptions = {
   root?: string;
   /** Stream-hash an oversize file so its quarantine entry identifies it (the import); `parse` skips it. */
   identifyOversize?: boolean;
+  /** The caller already found the document too large for readRawDocument: go straight to the streaming path. */
+  streamOnly?: boolean;
   /** Aborting stops a read between chunks with the signal's reason. */
   signal?: AbortSignal;
   /** Called after each chunk with the bytes read so far, so a long read can heartbeat. */
@@ -400,7 +402,7 @@ function lineResult(file: string, { line, offset, length }: LineRange, raw: Buff
  * document is, then only this line's bytes are read.
  */
 export async function readDocumentLine(file: string, range: LineRange, options: ReadOptions = {}): Promise<DocumentResult> {
-  const small = readSmallDocument(file, options, range);
+  const small = options.streamOnly ? undefined : readSmallDocument(file, options, range);
   if (small) return small[0]!;
   const opened = await openOrRefuse(file, options.root, range.line);
   if ('refused' in opened) return opened.refused;
@@ -439,7 +441,7 @@ export async function* readDocumentFile(file: string, options: ReadOptions = {})
     yield* readNdjson(file, options);
     return;
   }
-  const small = readSmallDocument(file, options);
+  const small = options.streamOnly ? undefined : readSmallDocument(file, options);
   if (small) {
     yield* small;
     return;
