@@ -35,7 +35,15 @@ export async function writeFloorFile(source: string, path: string, policy: Revie
     const article = doc.result.article;
     const canonical = stableStringify(article);
     const row =
-      [rows, article.sourceId, articleSlug(article), article.title, sha256(canonical), initialReviewState(policy, article), canonical]
+      [
+        rows,
+        article.sourceId,
+        articleSlug(article),
+        article.title,
+        sha256(canonical),
+        initialReviewState(policy, article.meta.flags?.needsHumanReview === true),
+        canonical,
+      ]
         .map((v) => copyField(String(v)))
         .join('\t') + '\n';
     rows++;

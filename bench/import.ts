@@ -25,6 +25,7 @@ import { loadConfig } from '../src/config.js';
 import { IMPORT_DEFAULTS, type ImportCounts } from '../src/domain/import/index.js';
 import { searchAttributeFlags } from '../src/domain/names.js';
 import { importDirect } from '../src/ingest/direct.js';
+import { createParsePool } from '../src/ingest/parse-pool.js';
 import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { openStore } from '../src/store/index.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
@@ -294,14 +295,17 @@ async function measureDirect(shared: Shared, backend: BackendName): Promise<Figu
   const { db, drop } = await migratedDatabase(backend, options);
   try {
     const store = await openStore(db.config);
+    // Parsed on a parse thread like a worker's (IMPORT_PARSE_THREADS 1): the same work, minus Temporal.
+    const pool = createParsePool(1);
     try {
       const before = cpuNow([process.pid]);
       const start = performance.now();
-      const result = await importDirect(store, { paths: [shared.source], batchSize: options.batchSize, policy: 'flagged' });
+      const result = await importDirect(store, { paths: [shared.source], batchSize: options.batchSize, policy: 'flagged', parse: pool.parse });
       const ms = performance.now() - start;
       const cpu = cpuPer1000(before, cpuNow([process.pid]), result.total);
       return { backend, measure: 'direct', docs: result.total, ms, docsPerSecond: rate(result.total, ms), counts: result.counts, cpuPer1000: cpu };
     } finally {
+      await pool.close();
       await store.close();
     }
   } finally {

@@ -12,6 +12,8 @@ const port = z.coerce.number().int().min(1).max(65_535);
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
+const PARSE_THREADS = 'expected a whole number of parse threads from 0 (parse on the main thread) to 16';
+
 export const Env = z.object({
   TEMPORAL_ADDRESS: z
     .string()
@@ -46,6 +48,7 @@ export const Env = z.object({
   PRESSROOM_SCHEDULES_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(IMPORT_DEFAULTS.batchSize),
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(IMPORT_DEFAULTS.concurrency),
+  IMPORT_PARSE_THREADS: z.coerce.number(PARSE_THREADS).int(PARSE_THREADS).min(0, PARSE_THREADS).max(16, PARSE_THREADS).default(1),
   PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' && value !== '' ? value.toUpperCase() : emptyAsUndefined(value)),
@@ -86,7 +89,8 @@ export type Config = {
   /** The public site's origin for absolute URLs (the sitemap); unset means each request's own origin. */
   siteUrl?: string | undefined;
   reviewPolicy: ReviewPolicy;
-  import: { batchSize: number; concurrency: number };
+  /** batchSize, concurrency: the client's defaults for an import. parseThreads: the worker's parse threads (0: its main thread parses). */
+  import: { batchSize: number; concurrency: number; parseThreads: number };
   /** Where exports are dropped for the nightly scheduled import (`${IMPORT_INBOX}` in the schedules file). */
   importInbox: string;
   /** The schedules file `pressroom schedules` and `pressroom dev` apply. */
@@ -142,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     siteUrl: e.SITE_URL?.replace(/\/+$/, ''),
     reviewPolicy: e.REVIEW_POLICY,
-    import: { batchSize: e.IMPORT_BATCH_SIZE, concurrency: e.IMPORT_CONCURRENCY },
+    import: { batchSize: e.IMPORT_BATCH_SIZE, concurrency: e.IMPORT_CONCURRENCY, parseThreads: e.IMPORT_PARSE_THREADS },
     importInbox: resolve(e.IMPORT_INBOX ?? resolve(dataDir, 'inbox')),
     schedulesFile: resolve(e.PRESSROOM_SCHEDULES_FILE ?? 'pressroom.schedules.json'),
     shutdownGraceMs: e.PRESSROOM_SHUTDOWN_GRACE_MS,

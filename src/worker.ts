@@ -9,6 +9,7 @@ import { readApi } from './http/routes/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import { identifyCandidate } from './release/build.js';
 import { createHttpPurger, createNoopPurger } from './release/purger.js';
+import { createParsePool } from './ingest/parse-pool.js';
 import { openStore, type Store } from './store/index.js';
 import { importMetricsInterceptor } from './telemetry/metrics.js';
 import { installRuntime, scrapeMetrics } from './telemetry/runtime.js';
@@ -100,8 +101,11 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       ? createHttpPurger({ url: config.cache.purgeUrl, mode: config.cache.purgeMode, log: telemetry.logger })
       : createNoopPurger(telemetry.logger);
     const siteUrl = () => config.siteUrl ?? httpUrl;
+    // Parsing runs beside the main thread, which reads files, writes the database and runs the SDK.
+    const parsePool = config.import.parseThreads > 0 ? createParsePool(config.import.parseThreads) : undefined;
+    if (parsePool) cleanups.push(() => parsePool.close());
     const activities = {
-      ...createActivities({ store, reviewPolicy: config.reviewPolicy, purger, siteUrl }),
+      ...createActivities({ store, reviewPolicy: config.reviewPolicy, purger, siteUrl, ...(parsePool ? { parse: parsePool.parse } : {}) }),
       ...(overrides.activities?.(store) ?? {}),
     };
     const worker = await Worker.create({

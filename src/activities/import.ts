@@ -4,11 +4,13 @@ import { ErrorType } from '../domain/errors.js';
 import type { ImportCounts, ImportReport } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
 import { commitBatch, isUniqueViolation, manifestEntries, prepareItems } from '../ingest/batch.js';
+import type { ParseDocuments } from '../ingest/parse-document.js';
 import type { Store } from '../store/index.js';
 import { SourceNotFoundError } from '../sources/documents.js';
 import { toApplicationFailure } from './failures.js';
 
-export type ImportActivityDeps = { store: Store; reviewPolicy: ReviewPolicy; maxDocumentBytes?: number };
+/** `parse`: how batches parse the documents they do not know (the worker's parse threads); unset, on the calling thread. */
+export type ImportActivityDeps = { store: Store; reviewPolicy: ReviewPolicy; maxDocumentBytes?: number; parse?: ParseDocuments };
 
 export type ListSourceInput = { importRunId: string; workflowId: string; paths: string[]; dryRun: boolean };
 export type BatchInput = { importRunId: string; from: number; to: number; dryRun: boolean };
@@ -87,6 +89,7 @@ export function createImportActivities(deps: ImportActivityDeps) {
         const prepared = await prepareItems(items, maxBytes, {
           concurrency: READ_CONCURRENCY,
           known: (digests) => store.articles.knownDigests(digests),
+          ...(deps.parse ? { parse: deps.parse } : {}),
           signal: ctx.cancellationSignal,
           onProgress: everyFewMegabytes(() => ctx.heartbeat({ phase: 'reading', read } satisfies BatchHeartbeat)),
           // Cancellation arrives through heartbeats; before the commit there is nothing to undo.

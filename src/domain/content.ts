@@ -1,5 +1,6 @@
 // Pure helpers on canonical article content: stable serialisation (what the content hash covers),
 // field-level diffs (what a dry run reports as changing) and slugs.
+import type { Article } from './article/index.js';
 import { ErrorType, PressroomError } from './errors.js';
 
 /** Deeper than any article (6 levels): past this the value is not content, and recursion must stop. */
@@ -35,6 +36,17 @@ function stringifyAt(value: unknown, depth: number): string {
     out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + stringifyAt(item, depth + 1);
   }
   return out + '}';
+}
+
+/**
+ * What writing an article needs of it: its stable JSON (what is stored and hashed) and the facts its
+ * articles row holds beside it. A reader that parsed the article elsewhere (a parse thread) sends only
+ * this; the article itself is rebuilt from the JSON when an update's changed fields need it.
+ */
+export type ArticleContent = { canonical: string; title: string; needsHumanReview: boolean };
+
+export function articleContent(article: Article, canonical: string = stableStringify(article)): ArticleContent {
+  return { canonical, title: article.title, needsHumanReview: article.meta.flags?.needsHumanReview === true };
 }
 
 /**

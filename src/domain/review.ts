@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Article } from './article/index.js';
 
 // Who must look at an article before it may be released. REVIEW_POLICY picks the rule; editors
 // change individual states with `pressroom review approve|reject`.
@@ -29,15 +28,15 @@ export type ReviewWorkflowInput = z.infer<typeof ReviewWorkflowInput>;
 
 export type ReviewWorkflowResult = { decision: ReviewDecision; changed: string[]; unknown: string[] };
 
-/** The state new content starts in: `flagged` holds back only what the exporter flagged. */
-export function initialReviewState(policy: ReviewPolicy, article: Article): ReviewState {
+/** The state new content starts in: `flagged` holds back only what the exporter flagged (meta.flags.needsHumanReview). */
+export function initialReviewState(policy: ReviewPolicy, needsHumanReview: boolean): ReviewState {
   switch (policy) {
     case 'all':
       return 'pending';
     case 'none':
       return 'approved';
     case 'flagged':
-      return article.meta.flags?.needsHumanReview === true ? 'pending' : 'approved';
+      return needsHumanReview ? 'pending' : 'approved';
   }
 }
 

@@ -2,7 +2,7 @@
 // file, one per .ndjson line) and reading one manifest item into prepared documents. The activities
 // pass an AbortSignal and a progress callback, so every long read heartbeats and stops when cancelled.
 import { sourceDigest, type Article, type FieldError } from '../domain/article/index.js';
-import { stableStringify } from '../domain/content.js';
+import { stableStringify, type ArticleContent } from '../domain/content.js';
 import type { ManifestEntry, ManifestItem } from '../store/imports.js';
 import {
   DOCUMENT_FS_ERRORS,
@@ -19,15 +19,18 @@ import {
   type RawDocument,
   type ReadOptions,
 } from '../sources/documents.js';
+import { parseHere, type ParseDocuments } from './parse-document.js';
 
 export { DOCUMENT_FS_ERRORS };
 
 /**
  * One document ready to commit. An accepted one carries the sha256 and size of its raw bytes too: a
  * duplicate sourceId is quarantined by them (see claims.ts). `digest` (sourceDigest of its bytes) is
- * stored with the article. A document whose digest was already stored has no `article`: it was known
- * by its bytes and not parsed (an unchanged re-import); `parse` gives its article if it turns out to be
- * needed after all (the article changed since it was looked up).
+ * stored with the article. A small document comes with `content` (what its write needs, made by
+ * whatever parsed it, possibly a parse thread), a streamed one with its `article`. A document whose
+ * digest was already stored has neither: it was known by its bytes and not parsed (an unchanged
+ * re-import); `parse` gives its article if it turns out to be needed after all (the article changed
+ * since it was looked up).
  */
 export type PreparedDocument =
   | {
@@ -40,6 +43,7 @@ export type PreparedDocument =
       sha256: string;
       size: number;
       digest?: string;
+      content?: ArticleContent;
       article?: Article;
       canonical?: string;
       parse?: () => { article: Article; canonical: string };
@@ -148,6 +152,8 @@ export type PrepareOptions = ReadControl & {
   beforeItem?: () => void;
   /** Called after each item with how many documents are read so far. */
   afterItem?: (read: number) => void;
+  /** Parses the documents it does not know: on this thread unless given parse threads (parse-pool.ts). */
+  parse?: ParseDocuments;
 };
 
 /**
@@ -174,13 +180,26 @@ export async function prepareItems(items: readonly ItemLike[], maxBytes: number,
   const pending = all.filter((d): d is Pending => 'raw' in d && !('ok' in d));
   const digestOf = (p: Pending) => sourceDigest(p.raw.format, p.sha256);
   const known = pending.length > 0 && options.known ? await options.known(pending.map(digestOf)) : new Map<string, { sourceId: string; contentHash: string }>();
-  return all.flatMap((doc): PreparedDocument[] => {
-    if ('ok' in doc) return [doc];
+  const unknown = pending.filter((p) => !known.has(digestOf(p)));
+  const parse = options.parse ?? parseHere;
+  const parsed =
+    unknown.length > 0
+      ? await parse(
+          unknown.map((p) => ({ format: p.raw.format, bytes: p.raw.bytes })),
+          maxBytes,
+        )
+      : [];
+  const parsedOf = new Map(unknown.map((p, i) => [p, parsed[i]]));
+  return all.map((doc): PreparedDocument => {
+    if ('ok' in doc) return doc;
     const digest = digestOf(doc);
-    const identity = { seq: doc.seq, line: doc.raw.line ?? 0, path: doc.raw.file, sha256: doc.sha256, size: doc.raw.bytes.byteLength, digest };
+    const identity = { seq: doc.seq, line: doc.raw.line ?? 0, path: doc.raw.file, sha256: doc.sha256, size: doc.raw.bytes.byteLength };
     const hit = known.get(digest);
-    if (hit) return [{ ...identity, ok: true, sourceId: hit.sourceId, contentHash: hit.contentHash, parse: () => reparse(doc.raw, maxBytes, digest) }];
-    return prepared({ seq: doc.seq, path: doc.raw.file }, [parseRawDocument(doc.raw, { maxBytes })], { digest, sha256: doc.sha256 });
+    if (hit) return { ...identity, ok: true, digest, sourceId: hit.sourceId, contentHash: hit.contentHash, parse: () => reparse(doc.raw, maxBytes, digest) };
+    const result = parsedOf.get(doc);
+    if (!result) throw new Error(`no parse result for ${doc.raw.file}${doc.raw.line ? `:${doc.raw.line}` : ''}`);
+    if (result.ok) return { ...identity, ok: true, digest, sourceId: result.sourceId, contentHash: result.contentHash, content: result.content };
+    return { ...identity, ok: false, errors: result.errors, sourceId: sourceIdHint(doc.raw.bytes), raw: doc.raw.bytes };
   });
 }
 
@@ -191,18 +210,14 @@ function reparse(raw: RawDocument, maxBytes: number, digest: string): { article:
   return { article: result.article, canonical: stableStringify(result.article) };
 }
 
-/** Results as prepared documents; `read` is what prepareItems already computed of a small document's bytes. */
-function prepared(
-  { seq, path }: Pick<ItemLike, 'seq' | 'path'>,
-  results: readonly DocumentResult[],
-  read?: { digest: string; sha256: string },
-): PreparedDocument[] {
+/** Results of the streaming path (and of reads refused before parsing) as prepared documents. */
+function prepared({ seq, path }: Pick<ItemLike, 'seq' | 'path'>, results: readonly DocumentResult[]): PreparedDocument[] {
   return results.map(({ line, result, raw, unkept }): PreparedDocument => {
     const lineNo = line ?? 0;
     if (result.ok) {
       const canonical = stableStringify(result.article);
       const hash = sha256(canonical);
-      const identity = raw ? { sha256: read?.sha256 ?? sha256(raw), size: raw.byteLength } : { sha256: hash, size: 0 };
+      const identity = raw ? { sha256: sha256(raw), size: raw.byteLength } : { sha256: hash, size: 0 };
       const { article } = result;
       return {
         seq,
@@ -214,7 +229,6 @@ function prepared(
         contentHash: hash,
         canonical,
         ...identity,
-        ...(read ? { digest: read.digest } : {}),
       };
     }
     if (raw)
@@ -225,7 +239,7 @@ function prepared(
         ok: false,
         errors: result.errors,
         sourceId: sourceIdHint(raw),
-        sha256: read?.sha256 ?? sha256(raw),
+        sha256: sha256(raw),
         size: raw.byteLength,
         raw,
       };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Article } from '../domain/article/index.js';
-import { articleSlug, changedFields, stableStringify } from '../domain/content.js';
+import { articleContent, articleSlug, changedFields, type ArticleContent } from '../domain/content.js';
 import type { Outcome } from '../domain/import/index.js';
 import { initialReviewState, type ReviewPolicy, type ReviewState } from '../domain/review.js';
 import type { Queryable } from './db.js';
@@ -10,30 +10,37 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export type ApplyResult = { outcome: Exclude<Outcome, 'rejected'>; revision: number; changedFields: string[] };
 
 /**
- * An article to write. `canonical`: its stable JSON when the reader already made it (it hashed it), so it
- * is not serialised twice. `digest`: the digest of the bytes it was parsed from, stored beside it. A
- * document known by its digest comes without `article` (it was not parsed): `parse` gives it when the
- * article turns out to be needed (its stored content changed since the digest was looked up).
+ * An article to write. `content`: what the write needs of it, when the reader has it ready (a parse
+ * thread sends only this). `article` (and `canonical`, its stable JSON if the reader made it): the
+ * parsed article, from which the content is taken. `digest`: the digest of the bytes it was parsed
+ * from, stored beside it. A document known by its digest comes with neither (it was not parsed):
+ * `parse` gives its article when it turns out to be needed (its stored content changed since the
+ * digest was looked up).
  */
 export type ArticleWrite = {
   sourceId: string;
   contentHash: string;
   digest?: string;
+  content?: ArticleContent;
   article?: Article;
   canonical?: string;
   parse?: () => { article: Article; canonical: string };
 };
 
-type Full = ArticleWrite & { article: Article; canonical: string };
+type Full = ArticleWrite & { content: ArticleContent };
 
 function full(item: ArticleWrite): Full {
-  if (item.article) return { ...item, article: item.article, canonical: item.canonical ?? stableStringify(item.article) };
+  if (item.content) return { ...item, content: item.content };
+  if (item.article) return { ...item, content: articleContent(item.article, item.canonical) };
   if (!item.parse) throw new Error(`article ${item.sourceId} has neither its content nor its bytes`);
   const parsed = item.parse();
   if (sha256(parsed.canonical) !== item.contentHash)
     throw new Error(`article ${item.sourceId}: its bytes no longer parse to the content their digest recorded`);
-  return { ...item, ...parsed };
+  return { ...item, article: parsed.article, content: articleContent(parsed.article, parsed.canonical) };
 }
+
+/** The article itself, for an update's changed fields: its stable JSON parses back to an equal value. */
+const articleOf = (item: Full): Article => item.article ?? (JSON.parse(item.content.canonical) as Article);
 
 /**
  * Rows for jsonb_to_recordset, as one JSON text: one parameter instead of a text[] per column, which pg
@@ -98,13 +105,13 @@ async function insertNew(q: Queryable, items: readonly Full[], policy: ReviewPol
         items.map((i) => ({
           fields: {
             source_id: i.sourceId,
-            slug: articleSlug(i.article),
-            title: i.article.title,
+            slug: articleSlug({ title: i.content.title, sourceId: i.sourceId }),
+            title: i.content.title,
             content_hash: i.contentHash,
-            review_state: initialReviewState(policy, i.article),
+            review_state: initialReviewState(policy, i.content.needsHumanReview),
             source_digest: i.digest ?? null,
           },
-          article: i.canonical,
+          article: i.content.canonical,
         })),
       ),
       runId,
@@ -152,11 +159,11 @@ async function writeUpdates(q: Queryable, updates: readonly Update[], policy: Re
             source_id: u.item.sourceId,
             revision: u.revision,
             content_hash: u.item.contentHash,
-            title: u.item.article.title,
-            review_state: initialReviewState(policy, u.item.article),
+            title: u.item.content.title,
+            review_state: initialReviewState(policy, u.item.content.needsHumanReview),
             source_digest: u.item.digest ?? null,
           },
-          article: u.isNew ? u.item.canonical : null,
+          article: u.isNew ? u.item.content.canonical : null,
         })),
       ),
       runId,
@@ -224,7 +231,7 @@ export async function applyArticles(q: Queryable, input: { items: readonly Artic
     if (!prior) throw new Error(`article ${item.sourceId} has no current revision`);
     // Content that goes back to an earlier revision points at it again: hashes are unique per article.
     const revision = prior.existing ?? prior.max_revision + 1;
-    updates.set(item.sourceId, { item, revision, isNew: prior.existing === null, fields: changedFields(prior.article, item.article) });
+    updates.set(item.sourceId, { item, revision, isNew: prior.existing === null, fields: changedFields(prior.article, articleOf(item)) });
   }
   if (updates.size > 0) await writeUpdates(q, [...updates.values()], policy, runId);
   const stale = items.filter((i) => {

@@ -63,7 +63,7 @@ for (const backend of backends()) {
         'SELECT source_id, content_hash, current_revision, source_digest FROM articles ORDER BY source_id',
       );
     const revisions = () => store.db.query('SELECT source_id, revision, content_hash FROM article_revisions ORDER BY source_id, revision');
-    const parsedCount = (prepared: readonly PreparedDocument[]) => prepared.filter((d) => d.ok && d.article !== undefined).length;
+    const parsedCount = (prepared: readonly PreparedDocument[]) => prepared.filter((d) => d.ok && d.content !== undefined).length;
 
     it('stores each article with the digest of the bytes it was parsed from', async () => {
       const run = await prepare();
@@ -98,8 +98,8 @@ for (const backend of backends()) {
       const run = await prepare();
       expect(parsedCount(run.prepared)).toBe(1);
       const edited = run.prepared[3];
-      if (!edited?.ok || !edited.article) throw new Error('the edited document was not parsed');
-      expect(edited.article.title).toBe('A title edited in place');
+      if (!edited?.ok || !edited.content) throw new Error('the edited document was not parsed');
+      expect(edited.content.title).toBe('A title edited in place');
       expect(await commit(run)).toMatchObject({ updated: 1, unchanged: DOCS - 1 });
       const row = (await articles()).find((r) => r.source_id === edited.sourceId);
       expect(row).toMatchObject({ content_hash: edited.contentHash, current_revision: 2, source_digest: edited.digest });
@@ -110,7 +110,7 @@ for (const backend of backends()) {
     it('a known document whose article changed after the lookup is parsed after all and written', async () => {
       const run = await prepare();
       const doc = run.prepared[5];
-      if (!doc?.ok || doc.article) throw new Error('expected a known document');
+      if (!doc?.ok || doc.content) throw new Error('expected a known document');
       // Another import changes that article between the lookup and this batch's commit.
       const parsed = parseExport(exportText(5));
       if (!parsed.ok) throw new Error('fixture does not parse');

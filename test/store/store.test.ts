@@ -167,7 +167,7 @@ describe.runIf(postgresBackend)('PostgreSQL connection cut mid-transaction', () 
 describe.runIf(postgresBackend)('PostgreSQL pool size', () => {
   it('a store opened for N activity slots holds N transactions open at once', async () => {
     const { activitySlots } = await import('../../src/worker.js');
-    const slots = activitySlots({ import: { concurrency: 8, batchSize: 100 } });
+    const slots = activitySlots({ import: { concurrency: 8, batchSize: 100, parseThreads: 1 } });
     expect(slots).toBeGreaterThan(10); // more than the old fixed pool of 10
     const database = await postgresBackend!.create();
     const store = await openStore(database.config, { poolSize: slots });

@@ -30,6 +30,16 @@ describe('config', () => {
     expect(message).toMatch(/not retryable/);
   });
 
+  it('gives the worker one parse thread unless IMPORT_PARSE_THREADS says otherwise (0: the main thread parses)', () => {
+    expect(loadConfig({}).import.parseThreads).toBe(1);
+    expect(loadConfig({ IMPORT_PARSE_THREADS: '0' }).import.parseThreads).toBe(0);
+    expect(loadConfig({ IMPORT_PARSE_THREADS: '3' }).import.parseThreads).toBe(3);
+    for (const bad of ['17', '-1', '1.5', 'two'])
+      expect(() => loadConfig({ IMPORT_PARSE_THREADS: bad })).toThrow(
+        new RegExp(`IMPORT_PARSE_THREADS="${bad}": expected a whole number of parse threads from 0 \\(parse on the main thread\\) to 16`),
+      );
+  });
+
   it('turns TLS on for an API key and requires cert and key together', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal).toMatchObject({ apiKey: 'k', tls: {} });
     expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together/);
