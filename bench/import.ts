@@ -66,6 +66,8 @@ PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL (default postgres://postgres
 every measurement gets a fresh schema, dropped at the end.`;
 
 const GOALS = {
+  /** The corpus size the docs/s goals and the floor ratio are set for. */
+  rateDocs: 10_000,
   firstDocsPerSecond: 3_000,
   floorRatio: 0.4,
   reimportDocsPerSecond: 6_000,
@@ -448,9 +450,11 @@ function judge(backend: BackendName, rounds: Map<Measure, Figure[]>, options: Op
     const ratio = perRound[Math.floor((perRound.length - 1) / 2)] ?? temporal.docsPerSecond / floor.docsPerSecond;
     if (perRound.length > 1) line(`${pad(backend, 9)} medians    temporal/floor ${ratio.toFixed(2)} of ${perRound.map((r) => r.toFixed(2)).join(', ')}`);
     const verdict =
-      backend === 'postgres'
-        ? ` (goal >= ${GOALS.floorRatio.toFixed(2)}: ${goal(ratio >= GOALS.floorRatio, `postgres temporal/floor ${ratio.toFixed(2)}`)})`
-        : '';
+      backend !== 'postgres'
+        ? ''
+        : options.docs === GOALS.rateDocs
+          ? ` (goal >= ${GOALS.floorRatio.toFixed(2)}: ${goal(ratio >= GOALS.floorRatio, `postgres temporal/floor ${ratio.toFixed(2)}`)})`
+          : ` (goal >= ${GOALS.floorRatio.toFixed(2)} at ${thousands(GOALS.rateDocs)} documents: not judged at this size)`;
     ratios.push(`temporal/floor ${ratio.toFixed(2)}${verdict}`);
   }
   if (temporal && direct) ratios.push(`temporal/direct ${(temporal.docsPerSecond / direct.docsPerSecond).toFixed(2)}`);
@@ -458,9 +462,15 @@ function judge(backend: BackendName, rounds: Map<Measure, Figure[]>, options: Op
   if (temporal && reimport) ratios.push(`reimport/temporal ${(reimport.docsPerSecond / temporal.docsPerSecond).toFixed(2)}`);
   if (temporal && workers) ratios.push(`${workers.workers} workers/1 worker ${(workers.docsPerSecond / temporal.docsPerSecond).toFixed(2)}`);
   if (ratios.length > 0) line(`${pad(backend, 9)} ratios     ${ratios.join('; ')}`);
+  // The issue sets its docs/s goals for 10,000 documents; at another size the rate is shown, not judged.
+  const judged = options.docs === GOALS.rateDocs;
   const rates = (figure: Figure | undefined, what: string, least: number) =>
     figure &&
-    `${what} ${thousands(Math.round(figure.docsPerSecond))} docs/s (goal >= ${thousands(least)}: ${goal(figure.docsPerSecond >= least, `${backend} ${what} ${Math.round(figure.docsPerSecond)} docs/s`)})`;
+    `${what} ${thousands(Math.round(figure.docsPerSecond))} docs/s (goal >= ${thousands(least)}${
+      judged
+        ? `: ${goal(figure.docsPerSecond >= least, `${backend} ${what} ${Math.round(figure.docsPerSecond)} docs/s`)}`
+        : ` at ${thousands(GOALS.rateDocs)} documents: not judged at this size`
+    })`;
   const speed =
     backend === 'postgres'
       ? [rates(temporal, 'first import', GOALS.firstDocsPerSecond), rates(reimport, 'unchanged re-import', GOALS.reimportDocsPerSecond)]
