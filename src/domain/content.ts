@@ -12,13 +12,16 @@ export function stableStringify(value: unknown): string {
 }
 
 // Built with plain loops and string appends: every imported document is hashed through this, and the
-// map/filter/join version allocated an array per object and per key (a tenth of a worker's CPU).
+// map/filter/join version allocated an array per object and per key (a tenth of a worker's CPU). A
+// subtree whose keys already come in sorted order is handed to the native JSON.stringify, which writes
+// exactly the same bytes for it at about half the cost; the parser builds its blocks in that order.
 function stringifyAt(value: unknown, depth: number): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   // A bounded recursion instead of a stack overflow: validated articles never come near the limit.
   if (depth >= MAX_STRINGIFY_DEPTH)
     throw new PressroomError(ErrorType.InvalidInput, `cannot serialise a value nested more than ${MAX_STRINGIFY_DEPTH} levels deep`);
+  if (isNativeStable(value, depth)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
@@ -36,6 +39,46 @@ function stringifyAt(value: unknown, depth: number): string {
     out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + stringifyAt(item, depth + 1);
   }
   return out + '}';
+}
+
+/**
+ * Whether JSON.stringify writes this value exactly as stringifyAt would: plain objects whose own keys
+ * enumerate in strictly ascending order, plain arrays, and only strings, numbers, booleans, null and
+ * undefined inside (a function, symbol or bigint, a toJSON method or a class instance goes the long
+ * way), within the depth limit. Reads the subtree without allocating a string.
+ */
+function isNativeStable(value: object, depth: number): boolean {
+  if (depth >= MAX_STRINGIFY_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (let i = 0; i < value.length; i++) if (!isNativeStableItem(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  if (typeof record.toJSON === 'function') return false;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (i > 0 && !(keys[i - 1]! < key)) return false;
+    if (!isNativeStableItem(record[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+function isNativeStableItem(item: unknown, depth: number): boolean {
+  switch (typeof item) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object':
+      return item === null || isNativeStable(item, depth);
+    default:
+      return false;
+  }
 }
 
 /**

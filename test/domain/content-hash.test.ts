@@ -27,6 +27,60 @@ describe('canonical JSON and content hashes', () => {
     expect(stableStringify(undefined)).toBe('null');
   });
 
+  it('writes the same bytes whether a subtree goes to the native JSON.stringify (keys already sorted) or is sorted here', () => {
+    // The sorting serialiser every hash was taken with, kept here as the reference.
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map((item: unknown) => reference(item === undefined ? null : item)).join(',')}]`;
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record)
+        .sort()
+        .filter((key) => record[key] !== undefined);
+      return `{${keys.map((key) => `${JSON.stringify(key)}:${reference(record[key])}`).join(',')}}`;
+    };
+    class Box {
+      constructor(readonly b: number) {}
+    }
+    const odd: unknown[] = [
+      { a: 1, b: [1, 'x', null, undefined, true, -0, Number.NaN], c: { d: { e: 'é\u2028"' } } }, // sorted throughout
+      { b: 1, a: 2 }, // unsorted
+      { a: { z: 1, y: 2 }, b: [{ b: 1, a: 1 }] }, // sorted outside, unsorted inside
+      { 9: 'nine', 10: 'ten' }, // integer keys enumerate numerically: 9 before 10, which does not sort first
+      { a: () => 1, b: Symbol('s') }, // functions and symbols are null members for the sorting path, dropped by JSON.stringify
+      [() => 1, undefined, Symbol('s')],
+      { a: new Date(0), b: new Box(1) }, // a toJSON method and a class instance
+      { a: { toJSON: () => 'own' } },
+      Object.assign(Object.create(null) as object, { a: 1, b: { c: 2 } }),
+      { a: undefined, b: 2 },
+      [[], {}, [[{}]]],
+    ];
+    for (const value of odd) expect(stableStringify(value)).toBe(reference(value));
+
+    // Seeded random trees: shapes, key orders and values drawn from what JSON can hold and what it drops.
+    let state = 12345;
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const leaves = [null, undefined, true, false, 0, -1.5, 1e21, 'text', '', '"\n', 'é', '\u{1F600}'];
+    const tree = (depth: number): unknown => {
+      const r = random();
+      if (depth > 5 || r < 0.4) return leaves[Math.floor(random() * leaves.length)];
+      if (r < 0.65) return Array.from({ length: Math.floor(random() * 4) }, () => tree(depth + 1));
+      const keys = Array.from({ length: Math.floor(random() * 5) }, () => ['a', 'b', 'c', 'ab', 'B', '1', '02', 'é'][Math.floor(random() * 8)]!);
+      const sorted = random() < 0.5;
+      const record: Record<string, unknown> = {};
+      for (const key of sorted ? [...new Set(keys)].sort() : keys) record[key] = tree(depth + 1);
+      return record;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const value = tree(0);
+      expect(stableStringify(value)).toBe(reference(value));
+    }
+
+    // The depth limit holds on the native path too.
+    let deep: unknown = 1;
+    for (let i = 0; i < 70; i++) deep = { a: deep };
+    expect(() => stableStringify(deep)).toThrow(/nested more than 64 levels/);
+  });
+
   it.skipIf(!existsSync(SEEDS))('the four seeds keep the content hashes revisions were stored under', () => {
     for (const [name, hash] of Object.entries(PINNED)) {
       const result = parse(readFileSync(path.join(SEEDS, `${name}.txt`)));

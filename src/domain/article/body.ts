@@ -1,5 +1,6 @@
 // The article body (FORMAT.md "The body"): chunks between blank lines, images cut out of chunks, each
-// remaining chunk classified, then lede and sections assembled.
+// remaining chunk classified, then lede and sections assembled. Blocks and sections are built with
+// their keys in sorted order, so their canonical JSON is the native JSON.stringify's (content.ts).
 import { bulletText, isNoiseLine } from './lines.js';
 import { dedupeItems } from './sanitize.js';
 import type { TextCleaner } from './sanitize.js';
@@ -40,7 +41,7 @@ function pushCode(blocks: BodyBlock[], text: string): void {
   const last = blocks[blocks.length - 1];
   // Code chunks separated only by blank lines are one listing whose blank lines were chunk breaks.
   if (last?.type === 'code') last.text += `\n\n${text}`;
-  else blocks.push({ type: 'code', text });
+  else blocks.push({ text, type: 'code' });
 }
 
 function classify(lines: string[], start: number, end: number, blocks: BodyBlock[], plainText: TextCleaner): void {
@@ -53,7 +54,7 @@ function classify(lines: string[], start: number, end: number, blocks: BodyBlock
   }
   if (isList) {
     const unique = dedupeItems(items);
-    if (unique.length > 0) blocks.push({ type: 'list', items: unique });
+    if (unique.length > 0) blocks.push({ items: unique, type: 'list' });
     return;
   }
   if (end - start === 1) {
@@ -62,8 +63,8 @@ function classify(lines: string[], start: number, end: number, blocks: BodyBlock
     // A line that was only markup (`<br>`, a <script> element) carries no text at all.
     if (text === '') return;
     // Headings cannot end a sentence, so the cheap test goes first.
-    if (endsSentence(text)) blocks.push({ type: 'paragraph', text });
-    else if (isHeading(text)) blocks.push({ type: 'heading', text });
+    if (endsSentence(text)) blocks.push({ text, type: 'paragraph' });
+    else if (isHeading(text)) blocks.push({ text, type: 'heading' });
     else pushCode(blocks, line);
     return;
   }
@@ -80,7 +81,7 @@ function splitChunk(lines: string[], blocks: BodyBlock[], plainText: TextCleaner
     // A caption that was only markup names nothing; the two lines are left to classification.
     if (text === '') continue;
     if (i > start) classify(lines, start, i, blocks, plainText);
-    blocks.push({ type: 'image', caption: text, source: plainText(source) });
+    blocks.push({ caption: text, source: plainText(source), type: 'image' });
     i++;
     start = i + 1;
   }
@@ -117,11 +118,11 @@ export function parseBody(lines: readonly string[], from: number, to: number, pl
     const block = blocks[i];
     if (block === undefined) continue;
     if (block.type === 'heading') {
-      current = { heading: block.text, blocks: [] };
+      current = { blocks: [], heading: block.text };
       sections.push(current);
     } else {
       if (current === null) {
-        current = { heading: null, blocks: [] };
+        current = { blocks: [], heading: null };
         sections.push(current);
       }
       current.blocks.push(block);

@@ -89,7 +89,8 @@ export function parseExport(input: string | Uint8Array, options: ParseOptions = 
     }
   }
   if (errors.length > 0 || !checked.success) return rejected(onePerField(errors));
-  const article: Article = { sourceId: checked.data.payload.sourceId, title, lede: body.lede, sections: body.sections, meta: checked.data };
+  // Keys in sorted order: the canonical JSON of what is built that way costs half (content.ts).
+  const article: Article = { lede: body.lede, meta: checked.data, sections: body.sections, sourceId: checked.data.payload.sourceId, title };
   return { ok: true, article, warnings: [...meta.warnings, ...consistencyWarnings(article)] };
 }
 
