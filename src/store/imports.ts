@@ -149,9 +149,7 @@ export function createImportRepo(db: Queryable) {
       const [existing] = await db.query<{ total: number | null }>('SELECT total FROM import_runs WHERE run_id = $1', [runId]);
       if (existing?.total != null) return existing.total;
       let seq = 0;
-      let chunk: ManifestEntry[] = [];
-      const flush = async () => {
-        if (chunk.length === 0) return;
+      const write = async (chunk: readonly ManifestEntry[]) => {
         const [row] = await db.query<{ n: number }>(WRITE_MANIFEST_CHUNK, [
           runId,
           chunk.map((e) => e.path),
@@ -163,14 +161,29 @@ export function createImportRepo(db: Queryable) {
           seq,
         ]);
         seq += row?.n ?? 0;
-        chunk = [];
         await onChunk?.(seq);
       };
-      for await (const entry of entries) {
-        chunk.push(entry);
-        if (chunk.length >= MANIFEST_CHUNK) await flush();
+      // The walk goes on while the database writes the chunk before: one chunk in flight, since each
+      // chunk's first seq is the count the one before it wrote. Memory holds two chunks at most.
+      let writing: Promise<void> = Promise.resolve();
+      let chunk: ManifestEntry[] = [];
+      try {
+        for await (const entry of entries) {
+          chunk.push(entry);
+          if (chunk.length >= MANIFEST_CHUNK) {
+            await writing;
+            writing = write(chunk);
+            // Its failure is seen where it is awaited; until then it must not count as unhandled.
+            writing.catch(() => undefined);
+            chunk = [];
+          }
+        }
+      } finally {
+        // A walk that fails or is cancelled leaves no statement running behind it.
+        await writing.catch(() => undefined);
       }
-      await flush();
+      await writing;
+      if (chunk.length > 0) await write(chunk);
       await db.query('UPDATE import_runs SET total = $2 WHERE run_id = $1', [runId, seq]);
       return seq;
     },
