@@ -1,7 +1,9 @@
 // Records histories of finished workflows for the replay tests (test/replay). Run it when a
 // workflow changes ON PURPOSE in a way that old histories cannot replay, after adding a patch():
 //   flock /tmp/e2e.lock npx tsx scripts/record-histories.ts
-// (under the lock the temporal tests take: it runs a dev server and a worker of its own).
+// (under the lock the temporal tests take: it runs a dev server and a worker of its own). Names as
+// arguments (import, probe, review, freshness) record only those; the others' files stay as they are.
+// A history recorded before a patch() is kept under its own name, for the old path to keep replaying.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +49,9 @@ try {
   await client.close();
   await worker.shutdown();
 
+  const only = process.argv.slice(2);
   const show = (workflowId: string, file: string) => {
+    if (only.length > 0 && !only.includes(file.replace(/-workflow\.json$/, ''))) return;
     const json = execFileSync(resolveTemporalBinary('cli'), ['workflow', 'show', '--address', server.address, '-w', workflowId, '--output', 'json'], {
       encoding: 'utf8',
     });

@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { failureMappingInterceptor } from './activities/failures.js';
 import { createActivities } from './activities/index.js';
 import { ConfigError, type Config } from './config.js';
+import { HEARTBEAT_THROTTLE } from './domain/names.js';
 import { readApi } from './http/routes/index.js';
 import { createHttpServer, listen } from './http/server.js';
 import { identifyCandidate } from './release/build.js';
@@ -116,6 +117,7 @@ export async function startWorker(config: Config, overrides: WorkerOverrides = {
       workflowBundle,
       shutdownGraceTime: config.shutdownGraceMs,
       maxConcurrentActivityTaskExecutions: activitySlots(config),
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
       // Last, so the metrics see the mapped failure type: nothing leaves an activity unmapped.
       interceptors: { activity: [importMetricsInterceptor(), failureMappingInterceptor()] },
     });

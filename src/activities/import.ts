@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../domain/article/index.js';
 import { ErrorType } from '../domain/errors.js';
-import type { ImportCounts, ImportReport } from '../domain/import/index.js';
+import { ZERO_COUNTS, type ImportCounts, type ImportReport } from '../domain/import/index.js';
 import type { ReviewPolicy } from '../domain/review.js';
 import { commitBatch, isUniqueViolation, manifestEntries, prepareItems } from '../ingest/batch.js';
 import type { ParseDocuments } from '../ingest/parse-document.js';
@@ -13,10 +13,18 @@ import { toApplicationFailure } from './failures.js';
 export type ImportActivityDeps = { store: Store; reviewPolicy: ReviewPolicy; maxDocumentBytes?: number; parse?: ParseDocuments };
 
 export type ListSourceInput = { importRunId: string; workflowId: string; paths: string[]; dryRun: boolean };
-export type BatchInput = { importRunId: string; from: number; to: number; dryRun: boolean };
+/**
+ * `awaitListing`: the batch was started while its source is still being listed. It waits until its
+ * range is listed (or the listing ended short of it: then it takes what is there, possibly nothing).
+ */
+export type BatchInput = { importRunId: string; from: number; to: number; dryRun: boolean; awaitListing?: boolean };
 
-/** What a batch heartbeats: how far reading got, or that it committed (a retry then only reports). */
-export type BatchHeartbeat = { phase: 'reading'; read: number } | { phase: 'committing'; written: number } | { phase: 'committed'; counts: ImportCounts };
+/** What a batch heartbeats: waiting for its entries, how far reading got, or that it committed (a retry then only reports). */
+export type BatchHeartbeat =
+  | { phase: 'awaiting listing'; listed: number }
+  | { phase: 'reading'; read: number }
+  | { phase: 'committing'; written: number }
+  | { phase: 'committed'; counts: ImportCounts };
 
 /**
  * A progress callback for long reads that heartbeats once per few megabytes: a hashed 3 GB file or a
@@ -39,9 +47,27 @@ const HEARTBEAT_EVERY_MS = 250;
 /** Manifest items a batch reads at once. */
 const READ_CONCURRENCY = 16;
 
+/** How often a batch waiting for its entries looks at the listing: a chunk of 2,000 takes ~30 ms to write. */
+const LISTING_POLL_MS = 25;
+
 export function createImportActivities(deps: ImportActivityDeps) {
   const { store } = deps;
   const maxBytes = deps.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+
+  /**
+   * Waits until the batch's entries are listed, heartbeating (so a cancel reaches it: the workflow
+   * cancels waiting batches when the listing fails); returns the end of its range, cut to the total.
+   */
+  async function awaitListing(ctx: Context, input: BatchInput): Promise<number> {
+    for (;;) {
+      const { total, listed } = await store.imports.listingState(input.importRunId);
+      if (total !== null) return Math.min(input.to, total);
+      if (listed >= input.to) return input.to;
+      ctx.heartbeat({ phase: 'awaiting listing', listed } satisfies BatchHeartbeat);
+      // Context.sleep ends early, throwing, when the activity is cancelled.
+      await ctx.sleep(LISTING_POLL_MS);
+    }
+  }
 
   return {
     /** Lists the source into the database (a 100k-file manifest does not fit in a payload). */
@@ -77,7 +103,10 @@ export function createImportActivities(deps: ImportActivityDeps) {
         const already = await store.imports.committedBatch(input.importRunId, input.from);
         if (already) return already;
 
-        const items = await store.imports.items(input.importRunId, input.from, input.to);
+        const to = input.awaitListing ? await awaitListing(ctx, input) : input.to;
+        // Started ahead of a listing that ended short of it: nothing to import, nothing to record.
+        if (to <= input.from) return { ...ZERO_COUNTS };
+        const items = await store.imports.items(input.importRunId, input.from, to);
         // Items are read a few at a time: a small file is read with synchronous calls, but a large one
         // streams through libuv's pool, which one-at-a-time reading would leave idle. Documents whose
         // bytes the store already knows are not parsed (an unchanged re-import).
@@ -109,7 +138,7 @@ export function createImportActivities(deps: ImportActivityDeps) {
         // A commit waiting out a slow database still heartbeats, so it is not taken for a dead worker.
         const counts = await commitBatch(
           store.db,
-          { runId: input.importRunId, from: input.from, to: input.to, files: items.length, prepared, policy: deps.reviewPolicy, dryRun: input.dryRun },
+          { runId: input.importRunId, from: input.from, to, files: items.length, prepared, policy: deps.reviewPolicy, dryRun: input.dryRun },
           (written) => ctx.heartbeat({ phase: 'committing', written } satisfies BatchHeartbeat),
         );
         ctx.heartbeat({ phase: 'committed', counts } satisfies BatchHeartbeat);

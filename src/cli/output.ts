@@ -76,9 +76,11 @@ export class Output {
 }
 
 export function progressBar(p: ImportProgress, width = 30): string {
-  const fraction = p.total > 0 ? Math.min(1, p.processed / p.total) : p.phase === 'completed' ? 1 : 0;
+  // While listing, the total is not known yet (batches already run on the entries listed first).
+  const fraction = p.phase === 'listing' ? 0 : p.total > 0 ? Math.min(1, p.processed / p.total) : p.phase === 'completed' ? 1 : 0;
   const filled = Math.round(fraction * width);
-  const label = p.phase === 'listing' ? 'listing source…' : `${p.processed}/${p.total} files`;
+  const label =
+    p.phase === 'listing' ? (p.processed > 0 ? `listing source… ${p.processed} files so far` : 'listing source…') : `${p.processed}/${p.total} files`;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${label}  created ${p.created}  updated ${p.updated}  unchanged ${p.unchanged}  rejected ${p.rejected}`;
 }
 

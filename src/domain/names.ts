@@ -83,3 +83,10 @@ export const RunOutcome = {
   notSwapped: 'not-swapped',
 } as const;
 export type RunOutcome = (typeof RunOutcome)[keyof typeof RunOutcome];
+
+/**
+ * The longest a worker holds an activity's heartbeat back (Worker option maxHeartbeatThrottleInterval).
+ * Its default follows the heartbeat timeout (80% of importBatch's 15 s): a cancel, which reaches an
+ * activity only in the answer to a heartbeat, then took 12 s to stop a batch waiting for the listing.
+ */
+export const HEARTBEAT_THROTTLE = '1 second';

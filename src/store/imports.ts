@@ -196,6 +196,18 @@ export function createImportRepo(db: Queryable) {
       return seq;
     },
 
+    /**
+     * How far a listing got: its total once recorded, and how many entries are listed so far (chunks
+     * commit whole, with dense seqs, so every seq below `listed` is there).
+     */
+    async listingState(runId: string): Promise<{ total: number | null; listed: number }> {
+      const [row] = await db.query<{ total: number | null; last: number | null }>(
+        'SELECT total, (SELECT max(seq) FROM import_items WHERE run_id = $1) AS last FROM import_runs WHERE run_id = $1',
+        [runId],
+      );
+      return { total: row?.total ?? null, listed: row?.last == null ? 0 : row.last + 1 };
+    },
+
     async items(runId: string, from: number, to: number): Promise<ManifestItem[]> {
       return db.query<ManifestItem>(
         `SELECT seq, path, line, byte_offset AS "offset", byte_length AS "length", root, problem

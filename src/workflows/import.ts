@@ -6,6 +6,7 @@ import {
   condition,
   isCancellation,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -30,14 +31,24 @@ import {
 import { RunOutcome, WorkflowKind } from '../domain/names.js';
 import { parseInput } from './input.js';
 import { progressQuery } from './messages.js';
-import { finishingStore, importBatch as importBatchProfile, listing } from './profiles.js';
+import { batchAheadOfListing, finishingStore, importBatch as importBatchProfile, listing } from './profiles.js';
 import { markOutcome, markStarted } from './search-attributes.js';
 
 const { listSource } = proxyActivities<ImportActivities>(listing);
 const { importBatch } = proxyActivities<ImportActivities>(importBatchProfile);
+const { importBatch: importBatchAhead } = proxyActivities<ImportActivities>(batchAheadOfListing);
 const { finishImport } = proxyActivities<ImportActivities>(finishingStore);
 
 export type { ImportCarry, ImportWorkflowInput } from '../domain/import/index.js';
+
+/**
+ * Imports started before this change list the whole source, then start their first batch. Since it,
+ * the first batches start with the listing and wait, in their activity, for their entries: the first
+ * chunk of the manifest is written within ~0.1 s, the whole of 10,000 files took ~0.3 s.
+ */
+export const BATCHES_WHILE_LISTING_PATCH = 'batches-while-listing';
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 const OUTCOME: Record<ImportStatus, RunOutcome> = { completed: RunOutcome.completed, cancelled: RunOutcome.cancelled, failed: RunOutcome.failed };
 
@@ -68,6 +79,9 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
   let counts: ImportCounts = carry?.counts ?? ZERO_COUNTS;
   let inFlight = 0;
   let reported = false;
+  // Until the listing ends, `total` is unknown and batches are started ahead of it (see below).
+  let listingDone = carry !== undefined;
+  let failure: Error | undefined;
 
   const showDetails = () =>
     setCurrentDetails(
@@ -114,14 +128,38 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
   const root = CancellationScope.current();
 
   try {
+    // Batches started ahead of the listing run in a scope of their own, shielded from the import's
+    // cancel (what started finishes), and cancelled when the listing ends without a total: a batch
+    // waiting for entries that will never be listed must stop waiting.
+    const ahead = new CancellationScope({ cancellable: true, parent: new CancellationScope({ cancellable: false }) });
+    // The listing's own scope: a batch that fails for good ends the import, and the listing with it.
+    const listingScope = new CancellationScope();
     if (!carry) {
-      ({ total } = await listSource({ importRunId, workflowId: info.workflowId, paths: settings.paths, dryRun: settings.dryRun }));
-      phase = 'importing';
-      showDetails();
+      const request = { importRunId, workflowId: info.workflowId, paths: settings.paths, dryRun: settings.dryRun };
+      if (patched(BATCHES_WHILE_LISTING_PATCH)) {
+        void listingScope.run(() => listSource(request)).then(
+          (listed) => {
+            total = listed.total;
+            listingDone = true;
+            phase = 'importing';
+            showDetails();
+          },
+          (error: unknown) => {
+            listingDone = true;
+            ahead.cancel();
+            // A cancelled import's listing is cancelled with it: that is the cancel, not a failure.
+            if (!root.consideredCancelled) failure ??= asError(error);
+          },
+        );
+      } else {
+        ({ total } = await listSource(request));
+        listingDone = true;
+        phase = 'importing';
+        showDetails();
+      }
     }
 
     let batchesThisRun = 0;
-    let failure: Error | undefined;
     const mustStop = () =>
       failure !== undefined ||
       root.consideredCancelled ||
@@ -129,36 +167,47 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
       workflowInfo().historyLength > settings.maxHistoryEvents ||
       (settings.maxBatchesPerRun !== undefined && batchesThisRun >= settings.maxBatchesPerRun);
 
-    // A sliding window of batches: start one whenever a slot is free, until done or told to stop.
-    while (cursor < total && !mustStop()) {
+    // A sliding window of batches: start one whenever a slot is free, until done or told to stop. While
+    // the source is being listed, a batch takes the next `batchSize` seqs and waits for them in its
+    // activity; one that the listing ends short of imports what there is, possibly nothing.
+    while ((cursor < total || !listingDone) && !mustStop()) {
       if (inFlight < settings.concurrency) {
         const from = cursor;
-        const to = Math.min(from + settings.batchSize, total);
+        const aheadOfListing = !listingDone;
+        const to = aheadOfListing ? from + settings.batchSize : Math.min(from + settings.batchSize, total);
         cursor = to;
         batchesThisRun++;
         inFlight++;
+        const batch = { importRunId, from, to, dryRun: settings.dryRun };
         // In-flight batches are not cancellable: a cancel stops scheduling, and what started finishes.
-        void CancellationScope.nonCancellable(() => importBatch({ importRunId, from, to, dryRun: settings.dryRun })).then(
+        const started = aheadOfListing
+          ? ahead.run(() => importBatchAhead({ ...batch, awaitListing: true }))
+          : CancellationScope.nonCancellable(() => importBatch(batch));
+        void started.then(
           (batchCounts) => {
             counts = addCounts(counts, batchCounts);
             inFlight--;
             showDetails();
           },
           (error: unknown) => {
-            failure ??= error instanceof Error ? error : new Error(String(error));
+            // A batch stopped because the listing failed or was cancelled: the listing's outcome says why.
+            if (!(aheadOfListing && isCancellation(error))) failure ??= asError(error);
             inFlight--;
           },
         );
         continue;
       }
-      await CancellationScope.nonCancellable(() => condition(() => inFlight < settings.concurrency || root.consideredCancelled));
+      await CancellationScope.nonCancellable(() => condition(() => inFlight < settings.concurrency || failure !== undefined || root.consideredCancelled));
     }
-    await CancellationScope.nonCancellable(() => condition(() => inFlight === 0));
+    if (failure !== undefined && !listingDone) listingScope.cancel();
+    // A run ends with its listing: a continued run carries the total.
+    await CancellationScope.nonCancellable(() => condition(() => inFlight === 0 && listingDone));
     if (failure !== undefined) throw failure;
 
     if (root.consideredCancelled) {
       await finish('cancelled');
-      throw new CancelledFailure(`import ${info.workflowId} cancelled after ${counts.files} of ${total} files`);
+      const of = listingDone ? ` of ${total}` : ' (the source was not listed to its end)';
+      throw new CancelledFailure(`import ${info.workflowId} cancelled after ${counts.files}${of} files`);
     }
     if (cursor < total) {
       await condition(allHandlersFinished);

@@ -1,4 +1,4 @@
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors.js';
 
 // Named activity-option profiles. Every proxy picks one; none relies on the default retry policy,
@@ -66,6 +66,18 @@ export const importBatch = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '15 seconds',
   retry: OUTLAST_OUTAGE,
+} as const satisfies ActivityOptions;
+
+/**
+ * A batch started while its source is still being listed: it first waits for its entries (heartbeating),
+ * so its time limit adds the listing's 30 minutes to a batch's 10. The workflow cancels it when the
+ * listing fails, and waits for the cancel to be acknowledged: a batch that was already committing ends
+ * with its counts, which a report must not lose. A cancel reaches it within HEARTBEAT_THROTTLE.
+ */
+export const batchAheadOfListing = {
+  ...importBatch,
+  startToCloseTimeout: '40 minutes',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 } as const satisfies ActivityOptions;
 
 /**

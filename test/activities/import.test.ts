@@ -6,7 +6,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImportActivities, type BatchHeartbeat } from '../../src/activities/import.js';
-import { ZERO_COUNTS } from '../../src/domain/import/index.js';
+import { ZERO_COUNTS, type ImportCounts } from '../../src/domain/import/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { writeCorpus, type Corpus } from '../helpers/corpus.js';
 
@@ -86,6 +86,47 @@ describe('import activities (MockActivityEnvironment, real PGlite store)', () =>
     const error = await env.run(activities.importBatch, { importRunId: 'run-c', from: 0, to: 10, dryRun: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CancelledFailure);
     const [batches] = await store.db.query<{ n: number }>("SELECT count(*) AS n FROM import_batches WHERE run_id = 'run-c'");
+    expect(batches?.n).toBe(0);
+  });
+
+  it('a batch started ahead of the listing waits for its entries, then imports them like any batch', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    const heartbeats: BatchHeartbeat[] = [];
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', (d: BatchHeartbeat) => heartbeats.push(d));
+    const batch = env.run(activities.importBatch, { importRunId: 'run-ahead', from: 0, to: 10, dryRun: false, awaitListing: true });
+    for (let i = 0; i < 100 && heartbeats.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(heartbeats[0]).toEqual({ phase: 'awaiting listing', listed: 0 });
+    await new MockActivityEnvironment().run(activities.listSource, { importRunId: 'run-ahead', workflowId: 'wf', paths: [corpus.dir], dryRun: false });
+    const counts = (await batch) as ImportCounts;
+    // The same documents as run-b's batch: created, or unchanged when that test stored them first.
+    const bad = corpus.docs.slice(0, 10).filter((d) => d.expectBad !== null).length;
+    expect(counts).toMatchObject({ files: 10, documents: 10, updated: 0, rejected: bad });
+    expect(counts.created + counts.unchanged).toBe(10 - bad);
+    expect(heartbeats.at(-1)).toEqual({ phase: 'committed', counts });
+  });
+
+  it('a batch started ahead of a listing that ended short of it takes what is there, or nothing', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    await new MockActivityEnvironment().run(activities.listSource, { importRunId: 'run-short', workflowId: 'wf', paths: [corpus.dir], dryRun: false });
+    const ahead = (from: number, to: number) =>
+      new MockActivityEnvironment().run(activities.importBatch, { importRunId: 'run-short', from, to, dryRun: false, awaitListing: true });
+    expect(await ahead(15, 25)).toMatchObject({ files: 5, documents: 5 });
+    expect(await ahead(20, 30)).toEqual(ZERO_COUNTS);
+    // The marker row holds the range the batch imported; past the total nothing is recorded.
+    const markers = await store.db.query<{ from_seq: number; to_seq: number }>("SELECT from_seq, to_seq FROM import_batches WHERE run_id = 'run-short'");
+    expect(markers).toEqual([{ from_seq: 15, to_seq: 20 }]);
+  });
+
+  it('a batch waiting for a listing stops when cancelled, with nothing written', async () => {
+    const activities = createImportActivities({ store, reviewPolicy: 'none' });
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', () => env.cancel());
+    const error = await env
+      .run(activities.importBatch, { importRunId: 'run-never-listed', from: 0, to: 10, dryRun: false, awaitListing: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledFailure);
+    const [batches] = await store.db.query<{ n: number }>("SELECT count(*) AS n FROM import_batches WHERE run_id = 'run-never-listed'");
     expect(batches?.n).toBe(0);
   });
 

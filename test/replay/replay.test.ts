@@ -17,6 +17,8 @@ function load(file: string) {
 describe('replay of recorded histories', () => {
   for (const [file, workflowId] of [
     ['import-workflow.json', 'import'],
+    // Recorded before BATCHES_WHILE_LISTING_PATCH: the whole listing, then the first batch.
+    ['import-workflow-listing-first.json', 'import'],
     ['probe-workflow.json', 'probe'],
     ['review-workflow.json', 'review'],
     ['freshness-workflow.json', 'freshness'],

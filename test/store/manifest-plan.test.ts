@@ -48,6 +48,26 @@ describe.each(backends())('the manifest on $name', (backend) => {
     expect(plan).not.toMatch(/Hash Anti Join|Hash Right Anti Join|Seq Scan on import_items/);
   });
 
+  it('tells how far a listing got: whole chunks as they commit, then the total', async () => {
+    await store.imports.startRun({ runId: 'progress', workflowId: 'wf', source: {}, dryRun: false });
+    expect(await store.imports.listingState('progress')).toEqual({ total: null, listed: 0 });
+    async function* entries(): AsyncGenerator<ManifestEntry> {
+      for (let i = 0; i < 5_000; i++) yield { path: path(i), root: '/data/exports' };
+    }
+    const seen: Array<{ total: number | null; listed: number }> = [];
+    await store.imports.writeManifest('progress', entries(), async () => {
+      seen.push(await store.imports.listingState('progress'));
+    });
+    expect(seen).toEqual([
+      { total: null, listed: 2_000 },
+      { total: null, listed: 4_000 },
+      { total: null, listed: 5_000 },
+    ]);
+    expect(await store.imports.listingState('progress')).toEqual({ total: 5_000, listed: 5_000 });
+    // A run never listed (or not started yet) has listed nothing.
+    expect(await store.imports.listingState('no-such-run')).toEqual({ total: null, listed: 0 });
+  });
+
   /** The store's repository over a connection that logs when each statement starts and ends. */
   const logged = (log: string[]): ReturnType<typeof createImportRepo> => {
     const db: Queryable = {

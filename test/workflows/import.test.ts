@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,24 +8,43 @@ import type { BatchInput, ImportActivities, ListSourceInput } from '../../src/ac
 import { importInput } from '../../src/client.js';
 import { ZERO_COUNTS, type ImportCounts, type ImportReport, type ImportRequest } from '../../src/domain/import/index.js';
 import { progressQuery } from '../../src/workflows/messages.js';
+import { HEARTBEAT_THROTTLE } from '../../src/domain/names.js';
 import { timeSkippingEnv, uniqueQueue, workflowBundle } from '../helpers/temporal.js';
 
-/** Mocked import activities: a manifest of `total` files, each batch counting every file as created. */
-function mockActivities(total: number, options: { gate?: Promise<void> } = {}) {
+/**
+ * Mocked import activities: a manifest of `total` files, each batch counting every file as created.
+ * `listGate` holds the listing back with `listedEarly` entries already listed (`listFails`: then it
+ * fails for good); a batch started ahead of the listing waits for its entries like the real one.
+ */
+function mockActivities(total: number, options: MockOptions = {}) {
   const calls = { list: [] as ListSourceInput[], batches: [] as BatchInput[], finished: [] as ImportReport[], maxInFlight: 0 };
   let inFlight = 0;
+  let listing: { total: number | null; listed: number } = { total: null, listed: options.listedEarly ?? 0 };
   const activities: ImportActivities = {
     async listSource(input) {
       calls.list.push(input);
+      await options.listGate;
+      if (options.listFails) throw ApplicationFailure.nonRetryable('the source vanished while listed', 'SourceNotFound');
+      listing = { total, listed: total };
       return { total };
     },
     async importBatch(input): Promise<ImportCounts> {
       calls.batches.push(input);
+      if (input.from === options.failBatchAt) throw ApplicationFailure.nonRetryable('the batch cannot be written', 'InvalidInput');
+      let to = input.to;
+      if (input.awaitListing) {
+        const ctx = Context.current();
+        while (listing.total === null && listing.listed < input.to) {
+          ctx.heartbeat();
+          await ctx.sleep(10);
+        }
+        to = Math.min(input.to, listing.total ?? input.to);
+      }
       inFlight++;
       calls.maxInFlight = Math.max(calls.maxInFlight, inFlight);
       await (options.gate ?? new Promise((r) => setTimeout(r, 20)));
       inFlight--;
-      const files = input.to - input.from;
+      const files = Math.max(0, to - input.from);
       return { ...ZERO_COUNTS, files, documents: files, created: files };
     },
     async finishImport(report) {
@@ -32,6 +53,8 @@ function mockActivities(total: number, options: { gate?: Promise<void> } = {}) {
   };
   return { activities, calls };
 }
+
+type MockOptions = { gate?: Promise<void>; listGate?: Promise<void>; listedEarly?: number; listFails?: boolean; failBatchAt?: number };
 
 /** A complete workflow input, defaults filled in by the client's own function. */
 const request = (overrides: Partial<ImportRequest> = {}) => importInput({ paths: ['/src'], ...overrides });
@@ -45,10 +68,16 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
     await env?.teardown();
   });
 
-  async function run(total: number, request: Record<string, unknown>, options: { gate?: Promise<void> } = {}) {
+  async function run(total: number, request: Record<string, unknown>, options: MockOptions = {}) {
     const { activities, calls } = mockActivities(total, options);
     const taskQueue = uniqueQueue('import-ts');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities,
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    });
     return { worker, calls, taskQueue };
   }
 
@@ -116,6 +145,105 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
     expect(calls.finished[0]).toMatchObject({ status: 'cancelled', total: 50, counts: { files: 15, created: 15 } });
   });
 
+  it('starts the first batches with the listing: each waits for its entries, and none runs past the total', async () => {
+    let finishListing!: () => void;
+    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { worker, calls, taskQueue } = await run(12, {}, { listGate, listedEarly: 7 });
+    const report = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('importWorkflow', {
+        taskQueue,
+        workflowId: uniqueQueue('import-ahead'),
+        args: [request({ batchSize: 5, concurrency: 3 })],
+      });
+      try {
+        // Seqs 0-6 are listed: the first batch imports, the other two wait for theirs.
+        for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < 5; i++) await new Promise((r) => setTimeout(r, 25));
+        // Its slot went to the next seqs at once: three batches wait for entries.
+        expect(await handle.query(progressQuery)).toMatchObject({ phase: 'listing', processed: 5, batchesInFlight: 3 });
+      } finally {
+        finishListing();
+      }
+      return (await handle.result()) as ImportReport;
+    });
+    // The listing ended at 12: the batch started for 10-15 took the two entries there were, the one for
+    // 15-20 found none; every batch was started ahead of the listing.
+    expect(calls.batches.map((b) => [b.from, b.to, b.awaitListing]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+      [0, 5, true],
+      [5, 10, true],
+      [10, 15, true],
+      [15, 20, true],
+    ]);
+    expect(report).toMatchObject({ status: 'completed', total: 12, counts: { files: 12, created: 12 } });
+  });
+
+  it('fails with a failed report when the listing fails: batches waiting for entries stop, the others finish', async () => {
+    let finishListing!: () => void;
+    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { worker, calls, taskQueue } = await run(50, {}, { listGate, listedEarly: 5, listFails: true });
+    const error = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('importWorkflow', {
+        taskQueue,
+        workflowId: uniqueQueue('import-list-fails'),
+        args: [request({ batchSize: 5, concurrency: 3 })],
+      });
+      for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < 5; i++) await new Promise((r) => setTimeout(r, 25));
+      finishListing();
+      const outcome: unknown = await handle.result().catch((e: unknown) => e);
+      return outcome;
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause?.cause).toMatchObject({ type: 'SourceNotFound' });
+    expect(calls.batches).toHaveLength(4);
+    expect(calls.finished).toHaveLength(1);
+    expect(calls.finished[0]).toMatchObject({ status: 'failed', counts: { files: 5 } });
+  });
+
+  it('fails at once when a batch fails for good during the listing: the listing and the waiting batches are stopped', async () => {
+    let finishListing!: () => void;
+    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { worker, calls, taskQueue } = await run(50, {}, { listGate, listedEarly: 5, failBatchAt: 0 });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('importWorkflow', {
+        taskQueue,
+        workflowId: uniqueQueue('import-batch-fails-listing'),
+        args: [request({ batchSize: 5, concurrency: 2 })],
+      });
+      try {
+        // The listing never ends here: the import must not wait for it.
+        const error = await handle.result().catch((e: unknown) => e);
+        expect((error as WorkflowFailedError).cause?.cause).toMatchObject({ type: 'InvalidInput' });
+      } finally {
+        finishListing();
+      }
+    });
+    expect(calls.finished).toHaveLength(1);
+    expect(calls.finished[0]).toMatchObject({ status: 'failed', counts: { files: 0 } });
+  });
+
+  it('on cancel during the listing, stops it and the batches waiting for entries, and reports what was imported', async () => {
+    let finishListing!: () => void;
+    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { worker, calls, taskQueue } = await run(50, {}, { listGate, listedEarly: 5 });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('importWorkflow', {
+        taskQueue,
+        workflowId: uniqueQueue('import-cancel-listing'),
+        args: [request({ batchSize: 5, concurrency: 3 })],
+      });
+      try {
+        for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < 5; i++) await new Promise((r) => setTimeout(r, 25));
+        await handle.cancel();
+        const error = await handle.result().catch((e: unknown) => e);
+        expect((error as WorkflowFailedError).cause?.name).toBe('CancelledFailure');
+      } finally {
+        finishListing();
+      }
+    });
+    expect(calls.batches).toHaveLength(4);
+    expect(calls.finished).toHaveLength(1);
+    expect(calls.finished[0]).toMatchObject({ status: 'cancelled', total: 0, counts: { files: 5, created: 5 } });
+  });
+
   it('fails at once, naming the field, on an invalid request', async () => {
     const { worker, calls, taskQueue } = await run(5, {});
     const error = await worker
@@ -153,7 +281,13 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
       throw ApplicationFailure.nonRetryable('source path /nope cannot be read', 'SourceNotFound');
     };
     const taskQueue = uniqueQueue('import-ts');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities,
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    });
     const error = await worker
       .runUntil(env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import-fail'), args: [request({ paths: ['/nope'] })] }))
       .catch((e: unknown) => e);

@@ -26,7 +26,8 @@ export function importDetails(input: Described): string {
 
 /** Live progress: `1,200 / 4,000 files: 1,180 created, 20 rejected` (updated and unchanged only when any). */
 export function importProgressLine(phase: ImportPhase, total: number, counts: ImportCounts): string {
-  if (phase === 'listing') return 'listing the source';
+  // Batches run on the first entries while the rest of the source is listed.
+  if (phase === 'listing') return counts.files > 0 ? `listing the source; ${formatCount(counts.files)} files imported so far` : 'listing the source';
   const outcomes = [`${formatCount(counts.created)} created`];
   if (counts.updated) outcomes.push(`${formatCount(counts.updated)} updated`);
   if (counts.unchanged) outcomes.push(`${formatCount(counts.unchanged)} unchanged`);
