@@ -137,20 +137,22 @@ export async function importWorkflow(input: ImportWorkflowInput): Promise<Import
     if (!carry) {
       const request = { importRunId, workflowId: info.workflowId, paths: settings.paths, dryRun: settings.dryRun };
       if (patched(BATCHES_WHILE_LISTING_PATCH)) {
-        void listingScope.run(() => listSource(request)).then(
-          (listed) => {
-            total = listed.total;
-            listingDone = true;
-            phase = 'importing';
-            showDetails();
-          },
-          (error: unknown) => {
-            listingDone = true;
-            ahead.cancel();
-            // A cancelled import's listing is cancelled with it: that is the cancel, not a failure.
-            if (!root.consideredCancelled) failure ??= asError(error);
-          },
-        );
+        void listingScope
+          .run(() => listSource(request))
+          .then(
+            (listed) => {
+              total = listed.total;
+              listingDone = true;
+              phase = 'importing';
+              showDetails();
+            },
+            (error: unknown) => {
+              listingDone = true;
+              ahead.cancel();
+              // A cancelled import's listing is cancelled with it: that is the cancel, not a failure.
+              if (!root.consideredCancelled) failure ??= asError(error);
+            },
+          );
       } else {
         ({ total } = await listSource(request));
         listingDone = true;
