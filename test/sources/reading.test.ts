@@ -164,6 +164,22 @@ describe('names that are not UTF-8', () => {
     expect(JSON.stringify(docs)).not.toMatch(/ENOENT/);
   });
 
+  it('a UTF-8 name that starts with a byte order mark keeps it, and its file is read', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-bom-'));
+    try {
+      const name = '\uFEFFbom.txt';
+      await writeFile(path.join(dir, name), VALID_EXPORT);
+      const [entry] = await collect(sourceFiles([dir]));
+      // A decoder that strips the mark listed "bom.txt", which does not exist (ENOENT when read).
+      expect(entry).toMatchObject({ path: path.join(dir, name) });
+      expect(entry?.problem).toBeUndefined();
+      const [doc] = await collect(readDocuments(dir));
+      expect(doc?.result.ok).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lossyName escapes bytes outside printable ASCII and the escape character itself', () => {
     expect(lossyName(Buffer.from([0x61, 0xff, 0x25, 0x0a, 0x62]))).toBe('a%FF%25%0Ab');
   });
