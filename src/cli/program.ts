@@ -264,6 +264,11 @@ export function buildProgram(cli: Cli): Program {
     .option('--json', `${JSON_DOCUMENT}: {"workflowId", "attached"}, or {"workflowId", "status", "report"} with --wait`)
     .option('--by <name>', 'who asks for it (default: your user name)', text('by', 'a name'))
     .option('--batch-size <n>', 'articles per statement while filling a full reindex (default: 2000)', wholeNumber('batch-size', 1, 50_000))
+    .option(
+      '--latency-grace-ms <ms>',
+      "a full reindex's p95 may exceed the live generation's by this much whatever the factor (0-1000, default: 5)",
+      wholeNumber('latency-grace-ms', 0, 1_000),
+    )
     .addHelpText(
       'after',
       '\nA full reindex runs as workflow reindex-full (one at a time: a second start attaches). It fills generation N+1 from production,' +

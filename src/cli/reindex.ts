@@ -12,7 +12,7 @@ import { apiGet } from './api-client.js';
 import { UsageError } from './errors.js';
 import type { Cli, Progress } from './output.js';
 
-export type ReindexOptions = { full?: boolean; wait?: boolean; json?: boolean; by?: string; batchSize?: number };
+export type ReindexOptions = { full?: boolean; wait?: boolean; json?: boolean; by?: string; batchSize?: number; latencyGraceMs?: number };
 
 const POLL_MS = 500;
 
@@ -118,9 +118,15 @@ const whoAmI = (by: string | undefined) => by ?? userInfo().username;
 export function reindex(options: ReindexOptions, cli: Cli): Promise<number> {
   const requestedBy = whoAmI(options.by);
   const request: ReindexRequest = options.full
-    ? { mode: 'full', requestedBy, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }) }
+    ? {
+        mode: 'full',
+        requestedBy,
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        ...(options.latencyGraceMs === undefined ? {} : { verify: { latencyGraceMs: options.latencyGraceMs } }),
+      }
     : { mode: 'incremental', requestedBy };
   if (!options.full && options.batchSize !== undefined) throw new UsageError('--batch-size applies to a full reindex only: add --full');
+  if (!options.full && options.latencyGraceMs !== undefined) throw new UsageError('--latency-grace-ms applies to a full reindex only: add --full');
   return runReindex(request, { wait: options.wait ?? false, json: options.json ?? false }, cli);
 }
 
