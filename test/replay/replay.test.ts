@@ -17,8 +17,10 @@ function load(file: string) {
 describe('replay of recorded histories', () => {
   for (const [file, workflowId] of [
     ['import-workflow.json', 'import'],
-    // Recorded before BATCHES_WHILE_LISTING_PATCH: the whole listing, then the first batch.
+    // Recorded before BATCHES_WHILE_LISTING_PATCH: the whole listing, then the first batch; and a listing that
+    // failed, where the new path would have scheduled batches beside it (this one fails to replay without the patch).
     ['import-workflow-listing-first.json', 'import'],
+    ['import-workflow-listing-first-failed.json', 'import'],
     ['probe-workflow.json', 'probe'],
     ['review-workflow.json', 'review'],
     ['freshness-workflow.json', 'freshness'],
