@@ -90,9 +90,9 @@ export const WRITE_MANIFEST_CHUNK = `WITH incoming AS (
  * Resolves the open rejections at a batch's places ($2 paths, $3 lines) or under its source ids ($4),
  * by one index probe per document (OFFSET 0 keeps each a probe), and updates them by their ids. As a
  * join and `= ANY($4)`, the planner (no statistics yet) read every open rejection and compared each
- * with all 500 ids, once per batch: 87 ms a batch at 11,000 open rejections. A rejection this same run ($1) recorded is never resolved by
- * another document of the run: which of the two committed first is timing, and the outcome must not
- * depend on it.
+ * with all 500 ids, once per batch: 87 ms a batch at 11,000 open rejections. A rejection this same
+ * run ($1) recorded is never resolved by another document of the run: which of the two committed first
+ * is timing, and the outcome must not depend on it.
  */
 export const RESOLVE_ALL = `UPDATE rejections SET resolved_at = now(), resolved_by_run = $1
     WHERE id = ANY (ARRAY(

@@ -54,6 +54,18 @@ function mockActivities(total: number, options: MockOptions = {}) {
   return { activities, calls };
 }
 
+/** A listing held back until `finishListing` is called. */
+function heldListing(): { listGate: Promise<void>; finishListing: () => void } {
+  let finishListing!: () => void;
+  const listGate = new Promise<void>((r) => (finishListing = r));
+  return { listGate, finishListing };
+}
+
+/** Waits, in real time, until the import has processed `files` files. */
+async function untilProcessed(handle: { query: (q: typeof progressQuery) => Promise<{ processed: number }> }, files: number): Promise<void> {
+  for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < files; i++) await new Promise((r) => setTimeout(r, 25));
+}
+
 type MockOptions = { gate?: Promise<void>; listGate?: Promise<void>; listedEarly?: number; listFails?: boolean; failBatchAt?: number };
 
 /** A complete workflow input, defaults filled in by the client's own function. */
@@ -146,8 +158,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   });
 
   it('starts the first batches with the listing: each waits for its entries, and none runs past the total', async () => {
-    let finishListing!: () => void;
-    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { listGate, finishListing } = heldListing();
     const { worker, calls, taskQueue } = await run(12, {}, { listGate, listedEarly: 7 });
     const report = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('importWorkflow', {
@@ -157,7 +168,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
       });
       try {
         // Seqs 0-6 are listed: the first batch imports, the other two wait for theirs.
-        for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < 5; i++) await new Promise((r) => setTimeout(r, 25));
+        await untilProcessed(handle, 5);
         // Its slot went to the next seqs at once: three batches wait for entries.
         expect(await handle.query(progressQuery)).toMatchObject({ phase: 'listing', processed: 5, batchesInFlight: 3 });
       } finally {
@@ -177,8 +188,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   });
 
   it('fails with a failed report when the listing fails: batches waiting for entries stop, the others finish', async () => {
-    let finishListing!: () => void;
-    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { listGate, finishListing } = heldListing();
     const { worker, calls, taskQueue } = await run(50, {}, { listGate, listedEarly: 5, listFails: true });
     const error = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('importWorkflow', {
@@ -186,7 +196,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
         workflowId: uniqueQueue('import-list-fails'),
         args: [request({ batchSize: 5, concurrency: 3 })],
       });
-      for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < 5; i++) await new Promise((r) => setTimeout(r, 25));
+      await untilProcessed(handle, 5);
       finishListing();
       const outcome: unknown = await handle.result().catch((e: unknown) => e);
       return outcome;
@@ -199,8 +209,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   });
 
   it('fails at once when a batch fails for good during the listing: the listing and the waiting batches are stopped', async () => {
-    let finishListing!: () => void;
-    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { listGate, finishListing } = heldListing();
     const { worker, calls, taskQueue } = await run(50, {}, { listGate, listedEarly: 5, failBatchAt: 0 });
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('importWorkflow', {
@@ -221,8 +230,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   });
 
   it('on cancel during the listing, stops it and the batches waiting for entries, and reports what was imported', async () => {
-    let finishListing!: () => void;
-    const listGate = new Promise<void>((r) => (finishListing = r));
+    const { listGate, finishListing } = heldListing();
     const { worker, calls, taskQueue } = await run(50, {}, { listGate, listedEarly: 5 });
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('importWorkflow', {
@@ -231,7 +239,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
         args: [request({ batchSize: 5, concurrency: 3 })],
       });
       try {
-        for (let i = 0; i < 200 && (await handle.query(progressQuery)).processed < 5; i++) await new Promise((r) => setTimeout(r, 25));
+        await untilProcessed(handle, 5);
         await handle.cancel();
         const error = await handle.result().catch((e: unknown) => e);
         expect((error as WorkflowFailedError).cause?.name).toBe('CancelledFailure');
@@ -275,19 +283,7 @@ describe('importWorkflow on the time-skipping server (mocked activities)', () =>
   });
 
   it('records a failed report when listing fails for good', async () => {
-    const { activities, calls } = mockActivities(0);
-    const { ApplicationFailure } = await import('@temporalio/activity');
-    activities.listSource = async () => {
-      throw ApplicationFailure.nonRetryable('source path /nope cannot be read', 'SourceNotFound');
-    };
-    const taskQueue = uniqueQueue('import-ts');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      activities,
-      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
-    });
+    const { worker, calls, taskQueue } = await run(0, {}, { listFails: true });
     const error = await worker
       .runUntil(env.client.workflow.execute('importWorkflow', { taskQueue, workflowId: uniqueQueue('import-fail'), args: [request({ paths: ['/nope'] })] }))
       .catch((e: unknown) => e);
