@@ -82,14 +82,17 @@ function isNativeStableItem(item: unknown, depth: number): boolean {
 }
 
 /**
- * What writing an article needs of it: its stable JSON (what is stored and hashed) and the facts its
- * articles row holds beside it. A reader that parsed the article elsewhere (a parse thread) sends only
- * this; the article itself is rebuilt from the JSON when an update's changed fields need it.
+ * What writing an article needs of it: its stable JSON as UTF-8 (what is stored, and what the content
+ * hash covers) and the facts its articles row holds beside it. A reader that parsed the article
+ * elsewhere (a parse thread) sends only this; the article itself is rebuilt from the JSON when an
+ * update's changed fields need it.
  */
-export type ArticleContent = { canonical: string; title: string; needsHumanReview: boolean };
+export type ArticleContent = { json: Uint8Array; title: string; needsHumanReview: boolean };
+
+const utf8 = new TextEncoder();
 
 export function articleContent(article: Article, canonical: string = stableStringify(article)): ArticleContent {
-  return { canonical, title: article.title, needsHumanReview: article.meta.flags?.needsHumanReview === true };
+  return { json: utf8.encode(canonical), title: article.title, needsHumanReview: article.meta.flags?.needsHumanReview === true };
 }
 
 /**

@@ -201,7 +201,7 @@ async function quarantineRefused(repos: ReturnType<typeof repositories>, runId: 
   const errors: FieldError[] = [{ field: 'document', message: `the database refused it: ${storableText(shortDbReason(refusal))}` }];
   const at = { seq: doc.seq, line: doc.line, path: storableText(doc.path) };
   if (doc.ok) {
-    const raw = Buffer.from(doc.content?.canonical ?? doc.canonical ?? doc.parse?.().canonical ?? stableStringify(doc.article), 'utf8');
+    const raw = doc.content ? doc.content.json : Buffer.from(doc.canonical ?? doc.parse?.().canonical ?? stableStringify(doc.article), 'utf8');
     const sourceId = storableText(doc.sourceId);
     await repos.imports.quarantine(runId, { path: at.path, line: doc.line, sourceId, sha256: doc.sha256, size: doc.size, raw, errors });
     return { ...at, sourceId, outcome: 'rejected', changedFields: null, errors };

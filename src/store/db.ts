@@ -11,6 +11,30 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/**
+ * A jsonb parameter given as UTF-8 JSON bytes, for JSON that is already bytes (a batch's articles, as
+ * parse threads send them). node-postgres sends it in jsonb's binary form (a version byte, then the
+ * text), so it never becomes a JavaScript string on the way; PGlite is given the text.
+ */
+export class JsonbParam {
+  /** jsonb's binary input: the format version, then the JSON text. */
+  static readonly VERSION = 1;
+  /** `binary`: the version byte, then the JSON (see JsonbParam.from). */
+  private constructor(readonly binary: Uint8Array) {}
+
+  /** Joins parts of JSON text into one parameter; they must add up to one JSON value. */
+  static from(parts: readonly Uint8Array[]): JsonbParam {
+    return new JsonbParam(Buffer.concat([VERSION_BYTE, ...parts]));
+  }
+
+  text(): string {
+    return utf8.decode(this.binary.subarray(1));
+  }
+}
+
+const VERSION_BYTE = Uint8Array.of(JsonbParam.VERSION);
+const utf8 = new TextDecoder();
+
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn in one transaction: everything it wrote commits together or not at all. */

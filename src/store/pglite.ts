@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { Db, Queryable, Row } from './db.js';
+import { JsonbParam, type Db, type Queryable, type Row } from './db.js';
 import { acquireDirLock } from './lock.js';
 
 const INT8_OID = 20;
@@ -23,7 +23,10 @@ export async function openPglite(dataDir: string): Promise<Db> {
       await q.exec(sql);
     },
     async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await q.query<T>(sql, [...params]);
+      const result = await q.query<T>(
+        sql,
+        params.map((p) => (p instanceof JsonbParam ? p.text() : p)),
+      );
       return result.rows;
     },
   });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DatabaseUnavailableError, isTransientDbError, type Db, type Queryable, type Row } from './db.js';
+import { DatabaseUnavailableError, isTransientDbError, JsonbParam, type Db, type Queryable, type Row } from './db.js';
 
 const INT8_OID = 20;
 
@@ -17,6 +17,10 @@ function describeUrl(url: string): string {
     return 'DATABASE_URL (unparsable)';
   }
 }
+
+/** node-postgres sends a Buffer in binary format: a JsonbParam goes as jsonb's binary input. */
+const toPg = (param: unknown): unknown =>
+  param instanceof JsonbParam ? Buffer.from(param.binary.buffer, param.binary.byteOffset, param.binary.byteLength) : param;
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
   const pool = new pg.Pool({
@@ -38,7 +42,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       await q.query(sql);
     },
     async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await q.query<T>(sql, [...params]);
+      const result = await q.query<T>(sql, params.map(toPg));
       return result.rows;
     },
   });

@@ -117,7 +117,12 @@ describe('item 5: no string the database cannot store leaves the parser', () => 
   });
 
   it('a trailing low surrogate and a surrogate in a list item are rejected on their fields', () => {
-    const result = parseCanonicalJson(articleJson({ '"git"': '"git\\udc00"', '"caption":"caption one","source"': '"caption":"caption \\udbff","source"' }));
+    const result = parseCanonicalJson(
+      articleJson({
+        '"git"': '"git\\udc00"',
+        '"caption":"caption one","source":"example.com","type"': '"caption":"caption \\udbff","source":"example.com","type"',
+      }),
+    );
     // Reported in the order the JSON holds them (the fixture's key order), so compared as a set.
     expect(
       errorsOf(result)

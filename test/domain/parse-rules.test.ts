@@ -1,8 +1,9 @@
 // FORMAT.md rule by rule: each rejection names its field, each quirk is accepted.
 import { describe, expect, it } from 'vitest';
-import { Article, parse } from '../../src/domain/article/index.js';
+import { Article, parse, synthesizeDocuments } from '../../src/domain/article/index.js';
 import type { ParseResult } from '../../src/domain/article/index.js';
 import { VALID_EXPORT, withLine } from './fixtures.js';
+import { stableStringify } from '../../src/domain/content.js';
 
 function accepted(result: ParseResult) {
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.errors)}`);
@@ -377,5 +378,32 @@ describe('quirks the format allows', () => {
   it('the same bytes always give the same answer', () => {
     const text = withLine('view count201251', 'view count12k');
     expect(parse(text)).toEqual(parse(text));
+  });
+});
+
+describe('the order of what the parser gives back', () => {
+  // stableStringify hands a subtree whose keys are all sorted to the native JSON.stringify: the export
+  // parser builds accepted articles that way (MetaInKeyOrder), so their canonical JSON costs half.
+  it('an accepted article has every key in sorted order, so its canonical JSON is its plain JSON', () => {
+    const docs = [VALID_EXPORT, ...[...synthesizeDocuments(7, 100)].map((d) => d.content)];
+    let accepted = 0;
+    for (const doc of docs) {
+      const result = parse(doc);
+      if (!result.ok) continue;
+      accepted++;
+      expect(JSON.stringify(result.article)).toBe(stableStringify(result.article));
+    }
+    expect(accepted).toBeGreaterThan(90);
+  });
+
+  it('meta errors come in the order FORMAT.md lists the fields, not in key order', () => {
+    let text = withLine('reading time9', 'reading time0');
+    text = withLine('hash0962f2cf19e8c5b25586106d', 'hashnot-a-hash', text);
+    text = withLine('  • version: 1.8.1', '  • version: one', text);
+    text = withLine('difficultyadvanced', 'difficultyexpert', text);
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.field)).toEqual(['meta.difficulty', 'meta.readingTimeMinutes', 'meta.hash', 'meta.revision.version']);
   });
 });

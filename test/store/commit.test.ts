@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExport, type Article } from '../../src/domain/article/index.js';
-import { articleSlug } from '../../src/domain/content.js';
+import { articleSlug, stableStringify } from '../../src/domain/content.js';
 import { ZERO_COUNTS } from '../../src/domain/import/index.js';
 import { commitBatch, contentHash, type PreparedDocument } from '../../src/ingest/batch.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -110,6 +110,45 @@ for (const backend of backends()) {
       const results = await store.imports.results(runId, { limit: 10, offset: 0 });
       expect(results.map((r) => r.outcome)).toEqual(['rejected', 'created', 'rejected', 'rejected']);
       expect(await store.imports.committedBatch(runId, 0)).toEqual(counts);
+    });
+
+    it('stores text beyond ASCII exactly, whether the JSON comes from the article or as bytes inside a larger buffer', async () => {
+      // Articles go to jsonb as UTF-8 bytes (PostgreSQL: jsonb's binary input; PGlite: decoded to text).
+      const fromArticle = withId(base, 'utf8-000001', { title: 'café — 日本語 😀', lede: 'naïve façade, ünïcödé' });
+      const fromBytes = withId(base, 'utf8-000002', { title: 'ελληνικά and עברית', lede: 'emoji 🧪 and a tab-free line' });
+      const json = Buffer.from(stableStringify(fromBytes), 'utf8');
+      // A parse thread's JSON is a view into the batch's buffer, at an offset.
+      const shared = new Uint8Array(json.byteLength + 11);
+      shared.set(json, 7);
+      const view = shared.subarray(7, 7 + json.byteLength);
+      const bytesDoc: PreparedDocument = {
+        seq: 1,
+        line: 0,
+        path: '/src/1.txt',
+        ok: true,
+        sourceId: fromBytes.sourceId,
+        contentHash: contentHash(fromBytes),
+        sha256: contentHash(fromBytes),
+        size: 100,
+        content: { json: view, title: fromBytes.title, needsHumanReview: false },
+      };
+      const runId = await run();
+      const counts = await commitBatch(store.db, {
+        runId,
+        from: 0,
+        to: 2,
+        files: 2,
+        prepared: [accepted(0, fromArticle), bytesDoc],
+        policy: 'none',
+        dryRun: false,
+      });
+      expect(counts).toMatchObject({ created: 2, rejected: 0 });
+      for (const article of [fromArticle, fromBytes]) {
+        const stored = await store.articles.get(article.sourceId);
+        expect(stored?.title).toBe(article.title);
+        expect(stored?.revisions[0]?.article).toEqual(article);
+        expect(stored?.contentHash).toBe(contentHash(article));
+      }
     });
 
     it('a dry run plans a refused document as rejected and writes nothing', async () => {
