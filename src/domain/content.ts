@@ -91,8 +91,11 @@ export type ArticleContent = { json: Uint8Array; title: string; needsHumanReview
 
 const utf8 = new TextEncoder();
 
+/** Whether the article's own flags ask for a human review (the review policy decides what that means). */
+export const needsHumanReview = (article: Article): boolean => article.meta.flags?.needsHumanReview === true;
+
 export function articleContent(article: Article, canonical: string = stableStringify(article)): ArticleContent {
-  return { json: utf8.encode(canonical), title: article.title, needsHumanReview: article.meta.flags?.needsHumanReview === true };
+  return { json: utf8.encode(canonical), title: article.title, needsHumanReview: needsHumanReview(article) };
 }
 
 /**

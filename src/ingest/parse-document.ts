@@ -2,7 +2,7 @@
 // that costs the most CPU, which is why it can run on parse threads (parse-pool.ts) beside the thread
 // that reads the files and talks to the database.
 import { parseCanonicalJson, parseExport, type DocumentFormat, type FieldError } from '../domain/article/index.js';
-import { stableStringify, type ArticleContent } from '../domain/content.js';
+import { needsHumanReview, stableStringify, type ArticleContent } from '../domain/content.js';
 import { sha256 } from '../sources/documents.js';
 
 /** A document to parse: its format and bytes. */
@@ -26,7 +26,7 @@ export function serialiseForImport(doc: ParseRequest, maxBytes: number): Seriali
     sourceId: article.sourceId,
     canonical: stableStringify(article),
     title: article.title,
-    needsHumanReview: article.meta.flags?.needsHumanReview === true,
+    needsHumanReview: needsHumanReview(article),
   };
 }
 

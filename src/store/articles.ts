@@ -40,8 +40,9 @@ function full(item: ArticleWrite): Full {
 }
 
 /** The article itself, for an update's changed fields: its stable JSON parses back to an equal value. */
-const articleOf = (item: Full): Article => item.article ?? (JSON.parse(Buffer.from(item.content.json).toString('utf8')) as Article);
+const articleOf = (item: Full): Article => item.article ?? (JSON.parse(utf8Text.decode(item.content.json)) as Article);
 
+const utf8Text = new TextDecoder();
 const utf8 = new TextEncoder();
 const NULL_JSON = utf8.encode('null');
 const OPEN = utf8.encode('[');

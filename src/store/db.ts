@@ -19,8 +19,8 @@ export interface Queryable {
 export class JsonbParam {
   /** jsonb's binary input: the format version, then the JSON text. */
   static readonly VERSION = 1;
-  /** `binary`: the version byte, then the JSON (see JsonbParam.from). */
-  private constructor(readonly binary: Uint8Array) {}
+  /** `binary`: the version byte, then the JSON (see JsonbParam.from); node-postgres sends a Buffer as it is. */
+  private constructor(readonly binary: Buffer) {}
 
   /** Joins parts of JSON text into one parameter; they must add up to one JSON value. */
   static from(parts: readonly Uint8Array[]): JsonbParam {

@@ -19,8 +19,7 @@ function describeUrl(url: string): string {
 }
 
 /** node-postgres sends a Buffer in binary format: a JsonbParam goes as jsonb's binary input. */
-const toPg = (param: unknown): unknown =>
-  param instanceof JsonbParam ? Buffer.from(param.binary.buffer, param.binary.byteOffset, param.binary.byteLength) : param;
+const toPg = (param: unknown): unknown => (param instanceof JsonbParam ? param.binary : param);
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
   const pool = new pg.Pool({

@@ -1,4 +1,5 @@
 import { isHttpUrl, type Article } from '../article/index.js';
+import { needsHumanReview } from '../content.js';
 import type { CheckReport, CheckResult, CheckSeverity } from './model.js';
 
 // The release's content checks. Each runs on one revision as the release will publish it (its stored
@@ -62,7 +63,7 @@ export const reviewCleared: ContentCheck = {
     // A revision the live release already published passed this check then; its approval belongs to it.
     if (review.published) return [];
     if (!review.approved) return [`revision ${revision} is not approved: it is waiting for review, or the article changed since it was approved`];
-    if (article.meta.flags?.needsHumanReview === true && review.by === null) {
+    if (needsHumanReview(article) && review.by === null) {
       return [
         `revision ${revision} is flagged for human review (flags.needsHumanReview) and no reviewer approved it: run pressroom review approve ${article.sourceId}`,
       ];
