@@ -100,8 +100,13 @@ function sourceIdHint(bytes: Uint8Array): string | null {
 
 type ItemLike = Pick<ManifestItem, 'seq' | 'path'> & Partial<Omit<ManifestItem, 'seq' | 'path'>>;
 
-/** A small document read but not parsed yet, with the sha256 of its bytes. */
-type Pending = { seq: number; raw: RawDocument; sha256: string };
+/** A small document read but not parsed yet, with the sha256 of its bytes and their digest. */
+type Pending = { seq: number; raw: RawDocument; sha256: string; digest: string };
+
+function pending(seq: number, raw: RawDocument): Pending {
+  const hash = sha256(raw.bytes);
+  return { seq, raw, sha256: hash, digest: sourceDigest(raw.format, hash) };
+}
 
 const problemDocument = (item: ItemLike, problem: string): PreparedDocument => ({
   seq: item.seq,
@@ -128,7 +133,7 @@ async function readItem(item: ItemLike, maxBytes: number, options: ReadControl):
   const range = item.offset != null && item.length != null && item.line != null ? { line: item.line, offset: item.offset, length: item.length } : undefined;
   // Small documents are read synchronously (documents.ts); larger ones stream.
   const raw = readRawDocument(path, read, range);
-  if (raw !== undefined) return 'bytes' in raw ? [{ seq, raw, sha256: sha256(raw.bytes) }] : prepared(item, [raw]);
+  if (raw !== undefined) return 'bytes' in raw ? [pending(seq, raw)] : prepared(item, [raw]);
   // Too large to read synchronously: opening and checking it again for the small path would be wasted.
   const streaming: ReadOptions = { ...read, streamOnly: true };
   const results: DocumentResult[] = [];
@@ -177,10 +182,10 @@ export async function prepareItems(items: readonly ItemLike[], maxBytes: number,
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, items.length) }, reader));
   const all = perItem.flat();
-  const pending = all.filter((d): d is Pending => 'raw' in d && !('ok' in d));
-  const digestOf = (p: Pending) => sourceDigest(p.raw.format, p.sha256);
-  const known = pending.length > 0 && options.known ? await options.known(pending.map(digestOf)) : new Map<string, { sourceId: string; contentHash: string }>();
-  const unknown = pending.filter((p) => !known.has(digestOf(p)));
+  const unread = all.filter((d): d is Pending => 'raw' in d && !('ok' in d));
+  const known =
+    unread.length > 0 && options.known ? await options.known(unread.map((p) => p.digest)) : new Map<string, { sourceId: string; contentHash: string }>();
+  const unknown = unread.filter((p) => !known.has(p.digest));
   const parse = options.parse ?? parseHere;
   const parsed =
     unknown.length > 0
@@ -192,7 +197,7 @@ export async function prepareItems(items: readonly ItemLike[], maxBytes: number,
   const parsedOf = new Map(unknown.map((p, i) => [p, parsed[i]]));
   return all.map((doc): PreparedDocument => {
     if ('ok' in doc) return doc;
-    const digest = digestOf(doc);
+    const { digest } = doc;
     const identity = { seq: doc.seq, line: doc.raw.line ?? 0, path: doc.raw.file, sha256: doc.sha256, size: doc.raw.bytes.byteLength };
     const hit = known.get(digest);
     if (hit) return { ...identity, ok: true, digest, sourceId: hit.sourceId, contentHash: hit.contentHash, parse: () => reparse(doc.raw, maxBytes, digest) };

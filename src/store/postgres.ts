@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { arrayLiteral } from './array-literal.js';
 import { DatabaseUnavailableError, isTransientDbError, JsonbParam, type Db, type Queryable, type Row } from './db.js';
 
 const INT8_OID = 20;
@@ -18,8 +19,15 @@ function describeUrl(url: string): string {
   }
 }
 
-/** node-postgres sends a Buffer in binary format: a JsonbParam goes as jsonb's binary input. */
-const toPg = (param: unknown): unknown => (param instanceof JsonbParam ? param.binary : param);
+/**
+ * node-postgres sends a Buffer in binary format: a JsonbParam goes as jsonb's binary input. A flat
+ * array goes as the literal node-postgres would write for it, written without its per-element cost.
+ */
+const toPg = (param: unknown): unknown => {
+  if (param instanceof JsonbParam) return param.binary;
+  if (Array.isArray(param)) return arrayLiteral(param) ?? param;
+  return param;
+};
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
   const pool = new pg.Pool({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { heapGrowthFlag } from '../../src/worker.js';
 
 describe('config', () => {
   it('has defaults that need no setup', () => {
@@ -38,6 +39,18 @@ describe('config', () => {
       expect(() => loadConfig({ IMPORT_PARSE_THREADS: bad })).toThrow(
         new RegExp(`IMPORT_PARSE_THREADS="${bad}": expected a whole number of parse threads from 0 \\(parse on the main thread\\) to 16`),
       );
+  });
+
+  it('lets V8 grow a worker heap by 100% unless PRESSROOM_HEAP_GROWTH_PERCENT says otherwise (0: V8 decides)', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(100);
+    expect(loadConfig({ PRESSROOM_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(loadConfig({ PRESSROOM_HEAP_GROWTH_PERCENT: '250' }).heapGrowthPercent).toBe(250);
+    for (const bad of ['401', '-5', '1.5', 'lots'])
+      expect(() => loadConfig({ PRESSROOM_HEAP_GROWTH_PERCENT: bad })).toThrow(
+        new RegExp(`PRESSROOM_HEAP_GROWTH_PERCENT="${bad}": expected a whole percentage from 0 \\(V8's own heuristic\\) to 400`),
+      );
+    expect(heapGrowthFlag(loadConfig({}).heapGrowthPercent)).toBe('--heap-growing-percent=100');
+    expect(heapGrowthFlag(0)).toBeUndefined();
   });
 
   it('turns TLS on for an API key and requires cert and key together', () => {
