@@ -1,7 +1,7 @@
 // PostgreSQL array literals for node-postgres, built the cheap way. A batch's set-based statements
 // pass a dozen arrays of hundreds of elements each (paths, hashes, ids, numbers); node-postgres builds
-// their literals by appending every element through two regex replacements, which was a tenth of the
-// worker's allocations. This writes the very same literal with one join when nothing needs escaping.
+// their literals by appending every element through two regex replacements, which was a tenth of what
+// the worker's main thread allocated. This writes the same literal with one join when nothing needs escaping.
 
 /**
  * The literal node-postgres would send for a flat array of strings, numbers, booleans, bigints and
