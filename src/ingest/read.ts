@@ -182,10 +182,10 @@ export async function prepareItems(items: readonly ItemLike[], maxBytes: number,
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, items.length) }, reader));
   const all = perItem.flat();
-  const unread = all.filter((d): d is Pending => 'raw' in d && !('ok' in d));
+  const unparsed = all.filter((d): d is Pending => 'raw' in d && !('ok' in d));
   const known =
-    unread.length > 0 && options.known ? await options.known(unread.map((p) => p.digest)) : new Map<string, { sourceId: string; contentHash: string }>();
-  const unknown = unread.filter((p) => !known.has(p.digest));
+    unparsed.length > 0 && options.known ? await options.known(unparsed.map((p) => p.digest)) : new Map<string, { sourceId: string; contentHash: string }>();
+  const unknown = unparsed.filter((p) => !known.has(p.digest));
   const parse = options.parse ?? parseHere;
   const parsed =
     unknown.length > 0
