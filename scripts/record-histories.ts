@@ -2,24 +2,56 @@
 // workflow changes ON PURPOSE in a way that old histories cannot replay, after adding a patch():
 //   flock /tmp/e2e.lock npx tsx scripts/record-histories.ts
 // (under the lock the temporal tests take: it runs a dev server and a worker of its own). Names as
-// arguments (import, probe, review, freshness) record only those; the others' files stay as they are.
+// arguments (import, probe, review, freshness, release, reindex, reindex-incremental, rollback) record
+// only those; the others' files stay as they are.
 // A history recorded before a patch() is kept under its own name, for the old path to keep replaying.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connectClient, runProbe, startImport } from '../src/client.js';
-import { searchAttributeFlags } from '../src/domain/names.js';
+import type { WorkflowHandle } from '@temporalio/client';
+import { connectClient, runProbe, runReview, startImport, startReindex, type PressroomClient } from '../src/client.js';
+import { startRelease, startRollback } from '../src/client/release.js';
+import { WorkflowIds, searchAttributeFlags } from '../src/domain/names.js';
 import { loadConfig } from '../src/config.js';
+import { previewRelease } from '../src/release/build.js';
 import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { startWorker } from '../src/worker.js';
+import { startWorker, type RunningWorker } from '../src/worker.js';
 import { freshnessSweepWorkflow } from '../src/workflows/freshness.js';
+import { approveReleaseUpdate, releaseStatusQuery } from '../src/workflows/messages.js';
 import { reviewWorkflow } from '../src/workflows/review.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/**
+ * Imports a corpus, approves what it accepted and releases every approved change; a person approves it
+ * through the update (the synthesized exports trip warning checks), so the history holds an update too.
+ */
+async function importAndRelease(client: PressroomClient, worker: RunningWorker, corpus: string): Promise<{ workflowId: string; releaseId: string }> {
+  await (await startImport(client, { paths: [corpus], batchSize: 5, concurrency: 2 })).handle.result();
+  const { articles } = await worker.store.articles.list({ limit: 1_000, offset: 0 });
+  await runReview(client, { decision: 'approve', sourceIds: articles.map((a) => a.sourceId), reviewer: 'replay' });
+  const preview = await previewRelease(worker.store, null);
+  const { handle } = await startRelease(client, { requestedBy: 'replay', autoApprove: false }, preview.releaseId);
+  await awaitingApproval(handle);
+  await handle.executeUpdate(approveReleaseUpdate, { args: [{ by: 'replay', reason: 'read on staging' }] });
+  const report = await handle.result();
+  if (report.releaseId === null) throw new Error(`release ${handle.workflowId} went live without a release id`);
+  return { workflowId: handle.workflowId, releaseId: report.releaseId };
+}
+
+async function awaitingApproval(handle: WorkflowHandle): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const status = await handle.query(releaseStatusQuery).catch(() => undefined);
+    if (status?.step === 'awaiting-approval') return;
+    if (status && ['live', 'rejected', 'abandoned', 'failed', 'rolled-back'].includes(status.step))
+      throw new Error(`release ${handle.workflowId} ended ${status.step} before its approval: ${status.reason ?? 'no reason'}`);
+  }
+  throw new Error(`release ${handle.workflowId} never waited for approval`);
+}
 
 const out = join(import.meta.dirname, '..', 'test', 'replay', 'histories');
 const dir = mkdtempSync(join(tmpdir(), 'pressroom-record-'));
@@ -29,7 +61,8 @@ try {
   await writeSynthCorpus(corpus, { seed: 3, count: 30, badRatio: 0.2 });
 
   const config = { ...loadConfig({ TEMPORAL_ADDRESS: server.address, PRESSROOM_DATA_DIR: join(dir, 'data') }), http: { host: '127.0.0.1', port: 0 } };
-  const worker = await startWorker(config, { http: false });
+  // With its HTTP server: a release verifies the routes it published through the worker's own site.
+  const worker = await startWorker(config);
   const client = await connectClient(config);
   const { handle } = await startImport(client, { paths: [corpus], batchSize: 5, concurrency: 2 });
   await handle.result();
@@ -46,6 +79,18 @@ try {
     workflowId: 'freshness-replay',
     args: [{ requestedBy: 'replay', maxAgeDays: 365 }],
   });
+  // A release (its promotion starts an incremental reindex that fails: no index yet), a full reindex, a
+  // second release of a second corpus (its incremental reindex updates the index) and a rollback of it.
+  const firstRelease = await importAndRelease(client, worker, corpus);
+  const fullReindex = await startReindex(client, { mode: 'full', requestedBy: 'replay' });
+  await fullReindex.handle.result();
+  const second = join(dir, 'second');
+  await writeSynthCorpus(second, { seed: 5, count: 6, badRatio: 0 });
+  const secondRelease = await importAndRelease(client, worker, second);
+  const incremental = WorkflowIds.reindexIncremental(secondRelease.releaseId);
+  await client.client.workflow.getHandle(incremental).result();
+  const rollback = await startRollback(client, { requestedBy: 'replay', reason: 'recording a rollback' });
+  await rollback.handle.result();
   await client.close();
   await worker.shutdown();
 
@@ -62,6 +107,10 @@ try {
   show('probe-replay', 'probe-workflow.json');
   show('review-replay', 'review-workflow.json');
   show('freshness-replay', 'freshness-workflow.json');
+  show(firstRelease.workflowId, 'release-workflow.json');
+  show(fullReindex.handle.workflowId, 'reindex-workflow.json');
+  show(incremental, 'reindex-incremental-workflow.json');
+  show(rollback.handle.workflowId, 'rollback-workflow.json');
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

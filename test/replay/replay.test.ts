@@ -24,6 +24,12 @@ describe('replay of recorded histories', () => {
     ['probe-workflow.json', 'probe'],
     ['review-workflow.json', 'review'],
     ['freshness-workflow.json', 'freshness'],
+    // A release approved through its update, whose promotion starts the incremental reindex as a child; a full
+    // reindex; the incremental reindex a second release started; a rollback, which starts one too.
+    ['release-workflow.json', 'release'],
+    ['reindex-workflow.json', 'reindex'],
+    ['reindex-incremental-workflow.json', 'reindex-incremental'],
+    ['rollback-workflow.json', 'rollback'],
   ] as const) {
     it(`${file} replays on the current workflow code without nondeterminism`, async () => {
       const history = load(file);
