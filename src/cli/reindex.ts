@@ -10,11 +10,14 @@ import type { ReindexProgress, ReindexReport } from '../domain/search/input.js';
 import { pathOf } from '../http/contract.js';
 import { apiGet } from './api-client.js';
 import { UsageError } from './errors.js';
+import { FOLLOW_LIMITS, followRun } from './follow-run.js';
 import type { Cli, Progress } from './output.js';
+import { ReconnectingClient } from './reconnecting-client.js';
 
 export type ReindexOptions = { full?: boolean; wait?: boolean; json?: boolean; by?: string; batchSize?: number; latencyGraceMs?: number };
 
 const POLL_MS = 500;
+const QUERY_DEADLINE_MS = 3_000;
 
 /** One line of a reindex's progress: a bar while it fills, the step otherwise. */
 export function reindexBar(p: ReindexProgress, width = 30): string {
@@ -49,20 +52,21 @@ export function describeReindex(report: ReindexReport): string[] {
   return lines;
 }
 
-async function follow(get: () => Promise<ReindexProgress>, result: Promise<ReindexOutcome>, progress: Progress): Promise<ReindexOutcome> {
-  let done = false;
-  const outcome = result.finally(() => {
-    done = true;
-  });
-  while (!done) {
-    try {
-      progress.draw(reindexBar(await get()));
-    } catch {
-      // A query can miss a run that is ending; the result says how it ended.
-    }
-    await Promise.race([outcome.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
-  }
-  return outcome;
+/** Follows a reindex to its end, drawing its progress, reconnecting when Temporal restarts (follow-run.ts). */
+function follow(temporal: ReconnectingClient, workflowId: string, progress: Progress): Promise<ReindexOutcome> {
+  return followRun<ReindexOutcome, ReindexProgress>(
+    {
+      kind: 'reindex',
+      workflowId,
+      address: temporal.current.config.temporal.address,
+      lookLater: `\`pressroom reindex generations\` (from the worker), or workflow ${workflowId} in the Web UI`,
+      result: () => temporal.use((pc) => reindexResult(pc, workflowId)),
+      watch: () => temporal.use((pc) => pc.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => reindexProgress(pc, workflowId))),
+      reconnect: () => temporal.reconnect(),
+    },
+    { note: (text) => progress.note(text), show: (p) => progress.draw(reindexBar(p)) },
+    { ...FOLLOW_LIMITS, pollEveryMs: POLL_MS },
+  );
 }
 
 function printOutcome(cli: Cli, workflowId: string, outcome: ReindexOutcome, json: boolean): number {
@@ -91,9 +95,9 @@ async function runReindex(request: ReindexRequest, options: { wait: boolean; jso
     throw error;
   }
   const config = loadConfig(cli.env);
-  const pc = await connectClient(config);
+  const temporal = new ReconnectingClient(await connectClient(config), () => connectClient(config));
   try {
-    const { handle, attached } = await startReindex(pc, request);
+    const { handle, attached } = await temporal.use((pc) => startReindex(pc, request));
     const workflowId = handle.workflowId;
     if (!options.wait) {
       if (options.json) cli.out.json({ workflowId, attached });
@@ -105,11 +109,15 @@ async function runReindex(request: ReindexRequest, options: { wait: boolean; jso
     }
     if (!options.json) cli.out.note(`${attached ? 'attached to' : 'started'} ${workflowId}`);
     const progress = cli.out.progress(options.json);
-    const outcome = await follow(() => reindexProgress(pc, workflowId), reindexResult(pc, workflowId), progress);
-    progress.finish();
+    let outcome: ReindexOutcome;
+    try {
+      outcome = await follow(temporal, workflowId, progress);
+    } finally {
+      progress.finish();
+    }
     return printOutcome(cli, workflowId, outcome, options.json);
   } finally {
-    await pc.close();
+    await temporal.close();
   }
 }
 

@@ -19,13 +19,13 @@ import {
   type ReleaseRequest,
 } from '../client/release.js';
 import { loadConfig, type Config } from '../config.js';
-import { ErrorType, errorTypeOf, PressroomError } from '../domain/errors.js';
+import { ErrorType, errorTypeOf } from '../domain/errors.js';
 import type { ReleaseStatusView } from '../domain/release/input.js';
 import { WorkflowIds } from '../domain/names.js';
 import { pathOf, type ReleaseCandidateRecord } from '../http/contract.js';
 import { apiGet } from './api-client.js';
 import { ApiError, UsageError } from './errors.js';
-import { isTransientTemporalError } from './import-wait.js';
+import { FOLLOW_LIMITS, followRun } from './follow-run.js';
 import { ReconnectingClient } from './reconnecting-client.js';
 import { releaseRef } from './release-args.js';
 import { describeReleaseView } from './releases.js';
@@ -85,8 +85,6 @@ export type FollowDeps = {
 
 export type FollowUi = { note(text: string): void };
 
-export const FOLLOW_LIMITS = { giveUpAfterMs: 120_000, retryEveryMs: 1_000, pollEveryMs: 1_000 };
-
 /** The approval instructions for a release awaiting a decision. */
 export function approvalHelp(view: Pick<ReleaseStatusView, 'releaseId' | 'workflowId' | 'approvalDeadline'>): string[] {
   const id = view.releaseId ?? view.workflowId;
@@ -103,49 +101,24 @@ export function approvalHelp(view: Pick<ReleaseStatusView, 'releaseId' | 'workfl
  */
 export async function followRelease(deps: FollowDeps, ui: FollowUi, limits = FOLLOW_LIMITS): Promise<ReleaseOutcome> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const state: { done: boolean; lostSince: number | undefined } = { done: false, lostSince: undefined };
-
-  const resultLoop = (async (): Promise<ReleaseOutcome> => {
-    try {
-      for (;;) {
-        try {
-          return await deps.result();
-        } catch (error) {
-          if (!isTransientTemporalError(error)) throw error;
-          if (state.lostSince === undefined) {
-            state.lostSince = now();
-            ui.note(
-              `lost Temporal at ${deps.address} (${error instanceof Error ? error.message : String(error)}); reconnecting and still waiting for ${deps.workflowId}`,
-            );
-          } else if (now() - state.lostSince >= limits.giveUpAfterMs) {
-            throw new PressroomError(
-              ErrorType.TemporalUnavailable,
-              `lost Temporal at ${deps.address} for ${Math.round((now() - state.lostSince) / 1000)} s while waiting for ${deps.workflowId} (TEMPORAL_ADDRESS sets the address). ` +
-                `The run itself goes on: \`pressroom release status ${deps.workflowId}\` once Temporal answers.`,
-            );
-          }
-          await sleep(limits.retryEveryMs);
-          await deps.reconnect().catch(() => undefined);
-        }
-      }
-    } finally {
-      state.done = true;
-    }
-  })();
-  const ended = resultLoop.then(
-    () => undefined,
-    () => undefined,
-  );
-
-  const statusLoop = async (): Promise<void> => {
-    let last = '';
-    let helped = false;
-    while (!state.done) {
-      const view = await Promise.race([deps.status().catch(() => undefined), ended]);
-      if (state.done) return;
-      if (view) {
-        state.lostSince = undefined;
+  let last = '';
+  let helped = false;
+  const kind = deps.workflowId.startsWith('rollback-') ? 'rollback' : 'release';
+  return followRun(
+    {
+      kind,
+      workflowId: deps.workflowId,
+      address: deps.address,
+      lookLater: `\`pressroom release status ${deps.workflowId}\``,
+      result: () => deps.result(),
+      watch: () => deps.status(),
+      reconnect: () => deps.reconnect(),
+      now,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    },
+    {
+      note: (text) => ui.note(text),
+      show: (view) => {
         if (view.stepText !== last) {
           last = view.stepText;
           ui.note(`${new Date(now()).toISOString().slice(11, 19)}  ${view.stepText}`);
@@ -154,17 +127,10 @@ export async function followRelease(deps: FollowDeps, ui: FollowUi, limits = FOL
           helped = true;
           for (const line of approvalHelp(view)) ui.note(line);
         }
-      }
-      await Promise.race([ended, sleep(limits.pollEveryMs)]);
-    }
-  };
-
-  const watching = statusLoop();
-  try {
-    return await resultLoop;
-  } finally {
-    await watching;
-  }
+      },
+    },
+    limits,
+  );
 }
 
 function follow(cli: Cli, temporal: ReconnectingClient, workflowId: string, quiet: boolean): Promise<ReleaseOutcome> {

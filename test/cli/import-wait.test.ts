@@ -12,7 +12,8 @@ import {
 } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
 import { describe, expect, it, vi } from 'vitest';
-import { isTransientTemporalError, waitForImport, type WaitDeps, type WaitLimits } from '../../src/cli/import-wait.js';
+import { isTransientTemporalError } from '../../src/cli/follow-run.js';
+import { waitForImport, type WaitDeps, type WaitLimits } from '../../src/cli/import-wait.js';
 import { Output } from '../../src/cli/output.js';
 import { ErrorType, PressroomError } from '../../src/domain/errors.js';
 import type { ImportProgress, ImportReport } from '../../src/domain/import/index.js';
