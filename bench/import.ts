@@ -16,25 +16,22 @@
 // an unchanged re-import >= 6,000 docs/s; on PGlite >= 806 docs/s (twice the 403 measured before);
 // worker peak RSS < 500 MB; every run's history < 10,000 events; 1,000,000 documents in < 10 minutes. Figures are printed, not asserted:
 // the exit code is 0 unless something crashed.
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectClient, importProgress, startImport, type PressroomClient } from '../src/client.js';
 import { loadConfig } from '../src/config.js';
 import { IMPORT_DEFAULTS, type ImportCounts } from '../src/domain/import/index.js';
-import { searchAttributeFlags } from '../src/domain/names.js';
 import { importDirect } from '../src/ingest/direct.js';
 import { createParsePool } from '../src/ingest/parse-pool.js';
 import { writeSynthCorpus } from '../src/sources/synth-corpus.js';
 import { openStore } from '../src/store/index.js';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
-import { setupTemporalBinaries } from '../src/temporal/setup.js';
+import type { DevServer } from '../src/temporal/dev-server.js';
 import { runFloor, writeFloorFile, type FloorFile } from './floor.js';
 import { summarizeChain } from './history.js';
-import { cpuMsOf, freshDatabase, postgresUnreachable, printableUrl, rate, seconds, tempDir, type BackendName, type FreshDatabase } from './lib.js';
+import { cpuMsOf, freshDatabase, postgresUnreachable, printableUrl, rate, seconds, type BackendName, type FreshDatabase } from './lib.js';
+import { bundleWorkflows, runBench, startBenchServer } from './stack.js';
 import { startWorkerProcesses, type WorkerProcess } from './workers.js';
-import { cleanupAll, onCleanup } from './cleanup.js';
+import { onCleanup } from './cleanup.js';
 
 const MEASURES = ['floor', 'direct', 'temporal', 'reimport', 'workers'] as const;
 /** Above this many documents, --measure defaults to the Temporal import alone. */
@@ -81,7 +78,6 @@ const GOALS = {
   millionMs: 10 * 60_000,
 } as const;
 const SEED = 1;
-const ROOT = resolve(import.meta.dirname, '..');
 
 type Options = {
   docs: number;
@@ -541,9 +537,8 @@ async function run(options: Options, backends: BackendName[], devServer: DevServ
   );
   const warmUp = join(work, 'warm-up');
   await writeSynthCorpus(warmUp, { seed: SEED + 1, count: options.warmUp, badRatio: options.badRatio, from: options.docs });
-  const bundlePath = join(work, 'workflows.js');
   const bundleStart = performance.now();
-  execFileSync(process.execPath, [join(ROOT, 'bin', 'pressroom.mjs'), 'bundle-workflows', bundlePath], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const bundlePath = bundleWorkflows(work);
   say(`bundled the workflows in ${seconds(performance.now() - bundleStart)} (once, for every worker process; untimed)`);
   const shared: Shared = { devServer, bundlePath, source, warmUp, work, options };
 
@@ -615,20 +610,9 @@ async function main(): Promise<number> {
     }
   }
 
-  setupTemporalBinaries();
-  const work = tempDir('pressroom-bench-import-');
-  onCleanup(`dir ${work.path}`, () => rmSync(work.path, { recursive: true, force: true }));
-  // Workflows upsert Pressroom's search attributes: a server without them fails every workflow task.
-  const devServer = await startDevServer({
-    headless: true,
-    logFile: join(work.path, 'temporal.log'),
-    startTimeoutMs: 90_000,
-    searchAttributes: searchAttributeFlags(),
-  });
-  onCleanup('Temporal dev server', () => devServer.stop());
-  say(`Temporal dev server at ${devServer.address} (headless)`);
+  const { work, devServer } = await startBenchServer('pressroom-bench-import-', say);
 
-  await run(options, backends, devServer, work.path);
+  await run(options, backends, devServer, work);
 
   say('\n==== summary ====');
   for (const text of summary) if (text !== '') say(text);
@@ -646,19 +630,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code: number;
-const interrupt = () => {
-  console.error('\ninterrupted: cleaning up');
-  void cleanupAll().finally(() => process.exit(130));
-};
-process.once('SIGINT', interrupt);
-try {
-  code = await main();
-} catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  code = 1;
-} finally {
-  await cleanupAll();
-}
-// Native handles (the client's connection, the dev server's pipes) may linger: exit explicitly.
-process.exit(code);
+await runBench(main);

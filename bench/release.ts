@@ -15,8 +15,6 @@
 //
 // Goals: release <= 10 s and rollback <= 3 s for 5,000 articles. Printed, not asserted: the exit code
 // is 0 unless something crashed.
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,18 +25,17 @@ import { connectClient, type PressroomClient } from '../src/client.js';
 import { decideRelease, releaseStatus, startRelease, startRollback } from '../src/client/release.js';
 import { loadConfig } from '../src/config.js';
 import { IMPORT_DEFAULTS } from '../src/domain/import/index.js';
-import { searchAttributeFlags } from '../src/domain/names.js';
 import type { ReleaseReport, ReleaseStatusView } from '../src/domain/release/input.js';
 import { previewRelease } from '../src/release/build.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import type { DevServer } from '../src/temporal/dev-server.js';
 import { freePort } from '../src/temporal/ports.js';
-import { setupTemporalBinaries } from '../src/temporal/setup.js';
 import { reviseArticles, seedArticles } from '../test/helpers/release-fixtures.js';
 import { startVarnish } from '../test/helpers/varnish.js';
-import { freshDatabase, postgresUnreachable, printableUrl, seconds, tempDir } from './lib.js';
+import { freshDatabase, postgresUnreachable, printableUrl, seconds } from './lib.js';
+import { bundleWorkflows, eachLimited, runBench, startBenchServer } from './stack.js';
 import { startWorkerProcess, type WorkerProcess } from './workers.js';
-import { cleanupAll, onCleanup } from './cleanup.js';
+import { onCleanup } from './cleanup.js';
 
 const USAGE = `usage: npm run bench:release -- [options]
 
@@ -55,7 +52,6 @@ const GOALS = { releaseMs: 10_000, rollbackMs: 3_000 } as const;
 const PREFIX = 'art-';
 const WARM_CONCURRENCY = 32;
 const SPOT_CHECKS = 25;
-const ROOT = resolve(import.meta.dirname, '..');
 
 type Options = { articles: number[]; purgeMode: 'xkey' | 'url'; postgresUrl: string; cpuProfDir: string | undefined };
 
@@ -126,15 +122,6 @@ function get(agent: Agent, url: string, accept?: string): Promise<Page> {
     req.on('error', fail);
     req.end();
   });
-}
-
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
 }
 
 const slugOf = (sourceId: string) => `article--${sourceId}`;
@@ -469,22 +456,11 @@ async function main(): Promise<number> {
   }
   console.error(`PostgreSQL: ${printableUrl(options.postgresUrl)} (a fresh schema per article count)`);
 
-  setupTemporalBinaries();
-  const work = tempDir('pressroom-bench-release-');
-  onCleanup(`dir ${work.path}`, () => rmSync(work.path, { recursive: true, force: true }));
-  const devServer = await startDevServer({
-    headless: true,
-    logFile: join(work.path, 'temporal.log'),
-    startTimeoutMs: 90_000,
-    searchAttributes: searchAttributeFlags(),
-  });
-  onCleanup('Temporal dev server', () => devServer.stop());
-  console.error(`Temporal dev server at ${devServer.address} (headless)`);
-  const bundlePath = join(work.path, 'workflows.js');
-  execFileSync(process.execPath, [join(ROOT, 'bin', 'pressroom.mjs'), 'bundle-workflows', bundlePath], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { work, devServer } = await startBenchServer('pressroom-bench-release-', (text) => console.error(text));
+  const bundlePath = bundleWorkflows(work);
 
   const results: Result[] = [];
-  for (const n of options.articles) results.push(await measure({ devServer, bundlePath, work: work.path, options }, n));
+  for (const n of options.articles) results.push(await measure({ devServer, bundlePath, work, options }, n));
 
   console.log('\n==== summary ====');
   for (const r of results)
@@ -495,18 +471,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code: number;
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: cleaning up');
-  void cleanupAll().finally(() => process.exit(130));
-});
-try {
-  code = await main();
-} catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  code = 1;
-} finally {
-  await cleanupAll();
-}
-// Native handles (the client's connection, the dev server's pipes) may linger: exit explicitly.
-process.exit(code);
+await runBench(main);

@@ -14,26 +14,22 @@
 // Goals (PostgreSQL, this machine): full reindex of 10,000 <= 10 s and of 100,000 <= 60 s; search p95
 // <= 50 ms at 100,000; zero failed searches during the swap; p95 after the swap <= 1.2x before;
 // precision >= 0.8. Printed, not asserted: the exit code is 0 unless something crashed.
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectClient } from '../src/client.js';
 import { reindexResult, startReindex } from '../src/client/reindex.js';
 import { loadConfig } from '../src/config.js';
 import { IMPORT_DEFAULTS } from '../src/domain/import/index.js';
-import { searchAttributeFlags } from '../src/domain/names.js';
 import type { ReindexReport } from '../src/domain/search/input.js';
 import type { SimilarFeatures } from '../src/domain/search/similar.js';
 import { articleSlug } from '../src/domain/content.js';
 import { openStore } from '../src/store/index.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
 import { freePort } from '../src/temporal/ports.js';
-import { setupTemporalBinaries } from '../src/temporal/setup.js';
 import { releaseAll, seedSynth } from '../test/helpers/search-fixtures.js';
-import { cleanupAll, onCleanup } from './cleanup.js';
-import { freshDatabase, postgresUnreachable, printableUrl, seconds, tempDir, type BackendName } from './lib.js';
+import { onCleanup } from './cleanup.js';
+import { freshDatabase, postgresUnreachable, printableUrl, seconds, type BackendName } from './lib.js';
+import { bundleWorkflows, eachLimited, runBench, startBenchServer } from './stack.js';
 import { startWorkerProcess } from './workers.js';
 
 const USAGE = `usage: npm run bench:search -- [options]
@@ -50,7 +46,6 @@ const SEED = 11;
 const CONCURRENCY = 8;
 const PRECISION_SAMPLE = 500;
 const SEED_CHUNK = 5_000;
-const ROOT = resolve(import.meta.dirname, '..');
 
 type Options = { articles: number[]; backends: BackendName[]; queries: number; postgresUrl: string };
 
@@ -125,15 +120,6 @@ function get(agent: Agent, url: string): Promise<Answer> {
     req.on('error', fail);
     req.end();
   });
-}
-
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
 }
 
 // ---- the corpus, kept as features only (the articles themselves are written and dropped chunk by chunk) ----
@@ -399,23 +385,11 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  setupTemporalBinaries();
-  const work = tempDir('pressroom-bench-search-');
-  onCleanup(`dir ${work.path}`, () => rmSync(work.path, { recursive: true, force: true }));
-  const devServer = await startDevServer({
-    headless: true,
-    logFile: join(work.path, 'temporal.log'),
-    startTimeoutMs: 90_000,
-    searchAttributes: searchAttributeFlags(),
-  });
-  onCleanup('Temporal dev server', () => devServer.stop());
-  console.error(`Temporal dev server at ${devServer.address} (headless)`);
-  const bundlePath = join(work.path, 'workflows.js');
-  execFileSync(process.execPath, [join(ROOT, 'bin', 'pressroom.mjs'), 'bundle-workflows', bundlePath], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { work, devServer } = await startBenchServer('pressroom-bench-search-', (text) => console.error(text));
+  const bundlePath = bundleWorkflows(work);
 
   const results: Result[] = [];
-  for (const backend of options.backends)
-    for (const n of options.articles) results.push(await measure({ devServer, bundlePath, work: work.path, options }, backend, n));
+  for (const backend of options.backends) for (const n of options.articles) results.push(await measure({ devServer, bundlePath, work, options }, backend, n));
 
   console.log('\n==== summary ====');
   for (const r of results)
@@ -427,17 +401,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code: number;
-process.once('SIGINT', () => {
-  console.error('\ninterrupted: cleaning up');
-  void cleanupAll().finally(() => process.exit(130));
-});
-try {
-  code = await main();
-} catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  code = 1;
-} finally {
-  await cleanupAll();
-}
-process.exit(code);
+await runBench(main);
