@@ -51,7 +51,7 @@ export const Env = z.object({
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(IMPORT_DEFAULTS.concurrency),
   IMPORT_PARSE_THREADS: z.coerce.number(PARSE_THREADS).int(PARSE_THREADS).min(0, PARSE_THREADS).max(16, PARSE_THREADS).default(1),
   PRESSROOM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-  PRESSROOM_HEAP_GROWTH_PERCENT: z.coerce.number(HEAP_GROWTH).int(HEAP_GROWTH).min(0, HEAP_GROWTH).max(400, HEAP_GROWTH).default(100),
+  PRESSROOM_HEAP_GROWTH_PERCENT: z.coerce.number(HEAP_GROWTH).int(HEAP_GROWTH).min(0, HEAP_GROWTH).max(400, HEAP_GROWTH).default(150),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' && value !== '' ? value.toUpperCase() : emptyAsUndefined(value)),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], 'expected TRACE, DEBUG, INFO, WARN or ERROR').default('INFO'),

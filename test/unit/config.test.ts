@@ -41,15 +41,15 @@ describe('config', () => {
       );
   });
 
-  it('lets V8 grow a worker heap by 100% unless PRESSROOM_HEAP_GROWTH_PERCENT says otherwise (0: V8 decides)', () => {
-    expect(loadConfig({}).heapGrowthPercent).toBe(100);
+  it('lets V8 grow a worker heap by 150% unless PRESSROOM_HEAP_GROWTH_PERCENT says otherwise (0: V8 decides)', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(150);
     expect(loadConfig({ PRESSROOM_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
     expect(loadConfig({ PRESSROOM_HEAP_GROWTH_PERCENT: '250' }).heapGrowthPercent).toBe(250);
     for (const bad of ['401', '-5', '1.5', 'lots'])
       expect(() => loadConfig({ PRESSROOM_HEAP_GROWTH_PERCENT: bad })).toThrow(
         new RegExp(`PRESSROOM_HEAP_GROWTH_PERCENT="${bad}": expected a whole percentage from 0 \\(V8's own heuristic\\) to 400`),
       );
-    expect(heapGrowthFlag(loadConfig({}).heapGrowthPercent)).toBe('--heap-growing-percent=100');
+    expect(heapGrowthFlag(loadConfig({}).heapGrowthPercent)).toBe('--heap-growing-percent=150');
     expect(heapGrowthFlag(0)).toBeUndefined();
   });
 
