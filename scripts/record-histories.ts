@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
 import { connectClient, runProbe, runReview, startImport, startReindex, type PressroomClient } from '../src/client.js';
 import { startRelease, startRollback } from '../src/client/release.js';
 import { WorkflowIds, searchAttributeFlags } from '../src/domain/names.js';
@@ -21,7 +20,8 @@ import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startWorker, type RunningWorker } from '../src/worker.js';
 import { freshnessSweepWorkflow } from '../src/workflows/freshness.js';
-import { approveReleaseUpdate, releaseStatusQuery } from '../src/workflows/messages.js';
+import { approveReleaseUpdate } from '../src/workflows/messages.js';
+import { reachStep } from '../test/helpers/release-e2e.js';
 import { reviewWorkflow } from '../src/workflows/review.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -36,21 +36,11 @@ async function importAndRelease(client: PressroomClient, worker: RunningWorker, 
   await runReview(client, { decision: 'approve', sourceIds: articles.map((a) => a.sourceId), reviewer: 'replay' });
   const preview = await previewRelease(worker.store, null);
   const { handle } = await startRelease(client, { requestedBy: 'replay', autoApprove: false }, preview.releaseId);
-  await awaitingApproval(handle);
+  await reachStep(handle, 'awaiting-approval', 60_000);
   await handle.executeUpdate(approveReleaseUpdate, { args: [{ by: 'replay', reason: 'read on staging' }] });
   const report = await handle.result();
   if (report.releaseId === null) throw new Error(`release ${handle.workflowId} went live without a release id`);
   return { workflowId: handle.workflowId, releaseId: report.releaseId };
-}
-
-async function awaitingApproval(handle: WorkflowHandle): Promise<void> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const status = await handle.query(releaseStatusQuery).catch(() => undefined);
-    if (status?.step === 'awaiting-approval') return;
-    if (status && ['live', 'rejected', 'abandoned', 'failed', 'rolled-back'].includes(status.step))
-      throw new Error(`release ${handle.workflowId} ended ${status.step} before its approval: ${status.reason ?? 'no reason'}`);
-  }
-  throw new Error(`release ${handle.workflowId} never waited for approval`);
 }
 
 const out = join(import.meta.dirname, '..', 'test', 'replay', 'histories');

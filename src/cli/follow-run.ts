@@ -21,6 +21,9 @@ export function isTransientTemporalError(error: unknown): boolean {
   return errorTypeOf(error) === ErrorType.TemporalUnavailable;
 }
 
+/** How long a wait's query may take: one with no worker to answer it hangs until then. */
+export const QUERY_DEADLINE_MS = 3_000;
+
 export type FollowLimits = { giveUpAfterMs: number; retryEveryMs: number; pollEveryMs: number };
 
 export const FOLLOW_LIMITS: FollowLimits = { giveUpAfterMs: 120_000, retryEveryMs: 1_000, pollEveryMs: 1_000 };

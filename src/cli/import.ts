@@ -11,14 +11,13 @@ import { MAX_SOURCE_PATHS, type ImportReport } from '../domain/import/index.js';
 import { pathOf, WORKFLOW_ID_PATTERN, type ImportRunRecord } from '../http/contract.js';
 import { apiGet } from './api-client.js';
 import { ApiError, UsageError } from './errors.js';
+import { QUERY_DEADLINE_MS } from './follow-run.js';
 import { settle, waitForImport, type WaitOutcome } from './import-wait.js';
 import { progressBar } from './output.js';
 import { ReconnectingClient } from './reconnecting-client.js';
 import type { Cli } from './output.js';
 
 export type ImportOptions = { wait?: boolean; json?: boolean; dryRun?: boolean; id?: string; batchSize?: number; concurrency?: number };
-
-const QUERY_DEADLINE_MS = 3_000;
 
 /**
  * Absolute, symlink-free and de-duplicated paths, in the order given: `import R R`, or a source and

@@ -10,14 +10,13 @@ import type { ReindexProgress, ReindexReport } from '../domain/search/input.js';
 import { pathOf } from '../http/contract.js';
 import { apiGet } from './api-client.js';
 import { UsageError } from './errors.js';
-import { FOLLOW_LIMITS, followRun } from './follow-run.js';
+import { FOLLOW_LIMITS, followRun, QUERY_DEADLINE_MS } from './follow-run.js';
 import type { Cli, Progress } from './output.js';
 import { ReconnectingClient } from './reconnecting-client.js';
 
 export type ReindexOptions = { full?: boolean; wait?: boolean; json?: boolean; by?: string; batchSize?: number; latencyGraceMs?: number };
 
 const POLL_MS = 500;
-const QUERY_DEADLINE_MS = 3_000;
 
 /** One line of a reindex's progress: a bar while it fills, the step otherwise. */
 export function reindexBar(p: ReindexProgress, width = 30): string {

@@ -25,7 +25,7 @@ import { WorkflowIds } from '../domain/names.js';
 import { pathOf, type ReleaseCandidateRecord } from '../http/contract.js';
 import { apiGet } from './api-client.js';
 import { ApiError, UsageError } from './errors.js';
-import { FOLLOW_LIMITS, followRun } from './follow-run.js';
+import { FOLLOW_LIMITS, followRun, QUERY_DEADLINE_MS } from './follow-run.js';
 import { ReconnectingClient } from './reconnecting-client.js';
 import { releaseRef } from './release-args.js';
 import { describeReleaseView } from './releases.js';
@@ -41,8 +41,6 @@ export type ReleaseOptions = {
 };
 export type DecideOptions = { by: string; reason: string; json?: boolean };
 export type RollbackOptions = { reason?: string; by?: string; wait?: boolean; json?: boolean };
-
-const QUERY_DEADLINE_MS = 3_000;
 
 /** Who asks, when --by is not given: the OS user, as `review` does. Filled in here, never in the workflow. */
 const whoAmI = (by: string | undefined) => by ?? userInfo().username;
